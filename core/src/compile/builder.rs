@@ -1,0 +1,419 @@
+//! [`RulesBuilder`]: collects rules from sources, reports every error, and
+//! compiles them into [`Rules`].
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use super::atoms::necessary_atoms;
+use super::glob::glob_to_regex;
+use super::{
+    kind_index, Anchor, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
+    REGEX_SIZE_LIMIT,
+};
+use crate::ast::{Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
+use crate::dsl::{self, Origin};
+use crate::error::{RuleError, RuleErrors};
+use crate::event::FieldPlan;
+use crate::{builtin, normalize, schema};
+
+/// Builds a [`Rules`] from any number of sources.
+///
+/// Errors do not stop the builder: every source is read, and [`build`]
+/// returns all errors found, each with its file, line, column and rule.
+///
+/// ```
+/// use landwatch::RulesBuilder;
+/// let rules = RulesBuilder::new()
+///     .add_builtin()
+///     .add_source("mine.lw", r#"
+///         rule my.whoami { title: "whoami" level: low on: process
+///                          when: Image endswith '\whoami.exe' }
+///     "#)
+///     .build()
+///     .expect("rules compile");
+/// assert!(rules.get("my.whoami").is_some());
+/// ```
+///
+/// [`build`]: RulesBuilder::build
+#[derive(Debug, Default)]
+pub struct RulesBuilder {
+    rules: Vec<(Rule, Origin, String)>,
+    errors: Vec<RuleError>,
+}
+
+impl RulesBuilder {
+    pub fn new() -> RulesBuilder {
+        RulesBuilder::default()
+    }
+
+    /// Parses rule source `text`; `name` (usually its path) names it in errors.
+    pub fn add_source(mut self, name: &str, text: &str) -> RulesBuilder {
+        match dsl::parse(name, text) {
+            Ok(rules) => {
+                for (rule, origin) in rules {
+                    let line = text
+                        .lines()
+                        .nth(origin.line.saturating_sub(1))
+                        .unwrap_or("")
+                        .to_string();
+                    self.rules.push((rule, origin, line));
+                }
+            }
+            Err(RuleErrors(errors)) => self.errors.extend(errors),
+        }
+        self
+    }
+
+    /// Adds the built-in rule pack (`core/rules/*.lw`).
+    pub fn add_builtin(mut self) -> RulesBuilder {
+        for (name, text) in builtin::SOURCES {
+            self = self.add_source(&format!("builtin:{name}"), text);
+        }
+        self
+    }
+
+    /// Adds one rule already in ast form (from the Sigma loader, say).
+    pub fn add_rule(mut self, rule: Rule, origin: Origin) -> RulesBuilder {
+        self.rules.push((rule, origin, String::new()));
+        self
+    }
+
+    /// The number of rules read so far.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Compiles everything added, or returns every error found.
+    pub fn build(self) -> Result<Rules, RuleErrors> {
+        let mut errors = self.errors;
+        let mut first_seen: HashMap<&str, &Origin> = HashMap::new();
+        for (rule, origin, line) in &self.rules {
+            if let Some(first) = first_seen.get(rule.id.as_str()) {
+                errors.push(error_at(
+                    origin,
+                    line,
+                    &rule.id,
+                    format!(
+                        "duplicate rule id '{}' (first defined at {}:{}:{})",
+                        rule.id, first.file, first.line, first.column
+                    ),
+                ));
+            } else {
+                first_seen.insert(&rule.id, origin);
+            }
+        }
+        let mut tables = Tables::default();
+        let mut compiled = Vec::with_capacity(self.rules.len());
+        let mut preds = Vec::new();
+        for (rule, origin, line) in &self.rules {
+            let mut c = Compiler {
+                tables: &mut tables,
+                preds: &mut preds,
+            };
+            match c.expr(&rule.when) {
+                Ok(expr) => compiled.push(CompiledRule { expr, on: rule.on }),
+                Err(message) => errors.push(error_at(origin, line, &rule.id, message)),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(RuleErrors(errors));
+        }
+
+        let mut inputs: Vec<Input> = tables
+            .inputs
+            .iter()
+            .map(|(field, form, name)| Input {
+                field: *field,
+                form: *form,
+                name: name.clone(),
+                automaton: None,
+                pattern_ids: Vec::new(),
+            })
+            .collect();
+        for (id, p) in tables.patterns.iter().enumerate() {
+            inputs[p.input as usize].pattern_ids.push(id as u32);
+        }
+        for input in &mut inputs {
+            if input.pattern_ids.is_empty() {
+                continue;
+            }
+            let pats = input
+                .pattern_ids
+                .iter()
+                .map(|&id| &tables.patterns[id as usize].bytes[..]);
+            input.automaton = Some(build_automaton(pats).map_err(|e| {
+                RuleErrors(vec![RuleError {
+                    file: String::new(),
+                    line: 0,
+                    column: 0,
+                    rule: None,
+                    message: format!("cannot build the pattern automaton for {}: {e}", input.name),
+                    source_line: String::new(),
+                }])
+            })?);
+        }
+
+        let mut atom_rules = vec![Vec::new(); tables.patterns.len()];
+        let mut always: [Vec<u32>; 5] = Default::default();
+        for (i, rule) in compiled.iter().enumerate() {
+            match necessary_atoms(&rule.expr, &preds, &tables.patterns) {
+                Some(atoms) => {
+                    for a in atoms {
+                        atom_rules[a as usize].push(i as u32);
+                    }
+                }
+                None => always[kind_index(Some(rule.on))].push(i as u32),
+            }
+        }
+
+        let infos = self
+            .rules
+            .into_iter()
+            .map(|(rule, origin, _)| RuleInfo {
+                id: rule.id,
+                title: rule.title,
+                level: rule.level,
+                tags: rule.tags,
+                references: rule.references,
+                description: rule.description,
+                on: rule.on,
+                origin,
+            })
+            .collect();
+        Ok(Rules {
+            infos,
+            rules: compiled,
+            preds,
+            patterns: tables.patterns,
+            inputs,
+            plan: FieldPlan::new(tables.fields),
+            atom_rules,
+            always,
+        })
+    }
+}
+
+fn build_automaton<'a>(
+    patterns: impl Iterator<Item = &'a [u8]>,
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(patterns)
+}
+
+fn error_at(origin: &Origin, line: &str, rule: &str, message: String) -> RuleError {
+    RuleError {
+        file: origin.file.clone(),
+        line: origin.line,
+        column: origin.column,
+        rule: Some(rule.to_string()),
+        message,
+        source_line: line.to_string(),
+    }
+}
+
+struct Compiler<'t> {
+    tables: &'t mut Tables,
+    preds: &'t mut Vec<CPred>,
+}
+
+impl Compiler<'_> {
+    fn expr(&mut self, e: &Expr) -> Result<CExpr, String> {
+        Ok(match e {
+            Expr::And(xs) => CExpr::And(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
+            Expr::Or(xs) => CExpr::Or(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
+            Expr::Not(x) => CExpr::Not(Box::new(self.expr(x)?)),
+            Expr::Pred(p) => self.predicate(p)?,
+        })
+    }
+
+    fn push(&mut self, p: CPred) -> CExpr {
+        self.preds.push(p);
+        CExpr::Pred(self.preds.len() as u32 - 1)
+    }
+
+    /// The input a field reference reads, and whether it is a normal form.
+    fn input(&mut self, field: &Field) -> Result<(u16, bool), String> {
+        let cmd = schema::is_command_line(&field.name);
+        let id = self.tables.field(&field.name);
+        let (form, name) = match (field.form, cmd) {
+            (FieldForm::Default, true) => (InputForm::Normal, field.name.clone()),
+            (FieldForm::Decoded, true) => (InputForm::Decoded, format!("{}.decoded", field.name)),
+            (FieldForm::Decoded, false) => {
+                return Err(format!(
+                    "'{}.decoded' does not exist: only command lines have decoded text",
+                    field.name
+                ))
+            }
+            (FieldForm::Raw, true) => (InputForm::Value, format!("{}.raw", field.name)),
+            (_, false) => (InputForm::Value, field.name.clone()),
+        };
+        Ok((self.tables.input(id, form, name), form == InputForm::Normal))
+    }
+
+    fn literal(
+        &mut self,
+        input: u16,
+        normal: bool,
+        cased: bool,
+        anchor: Anchor,
+        all: bool,
+        pats: &[String],
+    ) -> Result<CExpr, String> {
+        if pats.is_empty() {
+            return Err("an empty list of patterns".into());
+        }
+        let mut ids = Vec::with_capacity(pats.len());
+        let mut shown = Vec::with_capacity(pats.len());
+        let mut empty = false;
+        for p in pats {
+            let searched = if normal {
+                normalize::pattern(p)
+            } else {
+                p.clone()
+            };
+            if searched.is_empty() {
+                empty = true;
+                continue;
+            }
+            ids.push(self.tables.pattern(input, searched.as_bytes(), cased && !normal));
+            shown.push(p.clone());
+        }
+        let lit = (!ids.is_empty()).then(|| {
+            self.push(CPred::Literal {
+                input,
+                anchor,
+                all,
+                patterns: ids,
+                shown,
+            })
+        });
+        // An empty pattern is found in any value at any anchor, except that
+        // `== ''` needs an empty value.
+        let empty_pred = empty.then(|| match anchor {
+            Anchor::Whole => self.push(CPred::IsEmpty { input }),
+            _ => self.push(CPred::Exists { input }),
+        });
+        Ok(match (lit, empty_pred) {
+            (Some(l), None) => l,
+            (None, Some(e)) => e,
+            (Some(l), Some(e)) if all => CExpr::And(vec![l, e]),
+            (Some(l), Some(e)) => CExpr::Or(vec![l, e]),
+            (None, None) => unreachable_empty(),
+        })
+    }
+
+    fn predicate(&mut self, p: &Predicate) -> Result<CExpr, String> {
+        let (input, normal) = self.input(&p.field)?;
+        let cased = p.cased;
+        match &p.op {
+            Op::Contains(q, pats) => {
+                self.literal(input, normal, cased, Anchor::Anywhere, *q == Quantifier::All, pats)
+            }
+            Op::StartsWith(pats) => self.literal(input, normal, cased, Anchor::Start, false, pats),
+            Op::EndsWith(pats) => self.literal(input, normal, cased, Anchor::End, false, pats),
+            Op::Eq(v) => self.in_values(input, normal, cased, std::slice::from_ref(v)),
+            Op::In(vs) => self.in_values(input, normal, cased, vs),
+            Op::Ne(v) => {
+                let eq = self.in_values(input, normal, cased, std::slice::from_ref(v))?;
+                let exists = self.push(CPred::Exists { input });
+                Ok(CExpr::And(vec![exists, CExpr::Not(Box::new(eq))]))
+            }
+            Op::Like(glob) => {
+                let glob = if normal {
+                    normalize::pattern(glob)
+                } else {
+                    glob.clone()
+                };
+                let (re, literal) = glob_to_regex(&glob, cased && !normal);
+                let atom = literal.map(|l| self.tables.pattern(input, l.as_bytes(), false));
+                let regex = build_regex(&re)?;
+                Ok(self.push(CPred::Regex {
+                    input,
+                    regex,
+                    shown: glob,
+                    atom,
+                }))
+            }
+            Op::Matches(re) => {
+                let full = if cased || normal {
+                    re.clone()
+                } else {
+                    format!("(?i:{re})")
+                };
+                let regex = build_regex(&full)?;
+                Ok(self.push(CPred::Regex {
+                    input,
+                    regex,
+                    shown: re.clone(),
+                    atom: None,
+                }))
+            }
+            Op::Exists => Ok(self.push(CPred::Exists { input })),
+            Op::Cmp(op, v) => Ok(self.push(CPred::NumCmp {
+                input,
+                op: *op,
+                value: *v,
+            })),
+        }
+    }
+
+    /// Equal to one of `values`: strings by literal, numbers numerically.
+    fn in_values(
+        &mut self,
+        input: u16,
+        normal: bool,
+        cased: bool,
+        values: &[Value],
+    ) -> Result<CExpr, String> {
+        let strs: Vec<String> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                Value::Num(_) => None,
+            })
+            .collect();
+        let nums: Vec<f64> = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::Num(n) => Some(*n),
+                Value::Str(_) => None,
+            })
+            .collect();
+        let s = (!strs.is_empty())
+            .then(|| self.literal(input, normal, cased, Anchor::Whole, false, &strs))
+            .transpose()?;
+        let n = (!nums.is_empty()).then(|| self.push(CPred::NumEq { input, values: nums }));
+        Ok(match (s, n) {
+            (Some(s), Some(n)) => CExpr::Or(vec![s, n]),
+            (Some(s), None) => s,
+            (None, Some(n)) => n,
+            (None, None) => return Err("an empty list of values".into()),
+        })
+    }
+}
+
+fn unreachable_empty() -> CExpr {
+    // `literal` rejects an empty list first, so one of the two exists.
+    CExpr::Or(Vec::new())
+}
+
+fn build_regex(re: &str) -> Result<regex::Regex, String> {
+    regex::RegexBuilder::new(re)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            let msg = e.to_string();
+            format!(
+                "invalid regex: {}",
+                msg.lines().last().unwrap_or("").trim()
+            )
+        })
+}

@@ -1,0 +1,53 @@
+//! `like` globs: `*` is any run of characters, `?` is one character, the
+//! rest is literal; the glob matches the whole value. Translated to a
+//! `regex` (linear time), with the longest literal run as the atom.
+
+/// The regex for `glob`, and its longest literal run (if any) for an atom.
+pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>) {
+    let mut re = String::with_capacity(glob.len() + 16);
+    re.push_str(if cased { "(?s)^" } else { "(?si)^" });
+    let mut longest = String::new();
+    let mut current = String::new();
+    for c in glob.chars() {
+        match c {
+            '*' | '?' => {
+                re.push_str(if c == '*' { ".*" } else { "." });
+                if current.len() > longest.len() {
+                    longest = std::mem::take(&mut current);
+                } else {
+                    current.clear();
+                }
+            }
+            _ => {
+                let mut buf = [0u8; 4];
+                re.push_str(&regex::escape(c.encode_utf8(&mut buf)));
+                current.push(c);
+            }
+        }
+    }
+    if current.len() > longest.len() {
+        longest = current;
+    }
+    re.push('$');
+    (re, (!longest.is_empty()).then_some(longest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_translate_and_pick_the_longest_literal() {
+        let (re, atom) = glob_to_regex(r"C:\Windows\*\cmd.exe", false);
+        assert_eq!(atom.as_deref(), Some(r"\cmd.exe"));
+        let re = regex::Regex::new(&re).unwrap();
+        assert!(re.is_match(r"c:\windows\system32\CMD.EXE"));
+        assert!(!re.is_match(r"c:\windows\system32\cmd.exe.bak"));
+        let (re, atom) = glob_to_regex("a?c*", true);
+        assert_eq!(atom.as_deref(), Some("a"));
+        let re = regex::Regex::new(&re).unwrap();
+        assert!(re.is_match("abcdef"));
+        assert!(!re.is_match("Abc"));
+        assert_eq!(glob_to_regex("**", false).1, None);
+    }
+}

@@ -1,0 +1,436 @@
+//! Reading the few fields rules need out of one JSON object, without building
+//! a document tree.
+//!
+//! The compiler knows every key path any rule (or kind detection) can read, in
+//! every schema. They form a trie; the deserializer walks the object and keeps
+//! only values whose path is in the trie, skipping everything else with
+//! `IgnoredAny`. Keys match ASCII case-insensitively.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+use crate::error::EventError;
+
+/// A trie of dotted key paths; each path ends in a slot.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathTrie {
+    nodes: Vec<Node>,
+    slots: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Node {
+    /// Children by lowercased key.
+    children: HashMap<Box<str>, u32>,
+    slot: Option<u32>,
+}
+
+impl PathTrie {
+    pub(crate) fn new() -> PathTrie {
+        PathTrie {
+            nodes: vec![Node::default()],
+            slots: 0,
+        }
+    }
+
+    /// Adds a dotted path and returns its slot (the same slot for the same
+    /// path, compared case-insensitively).
+    pub(crate) fn insert(&mut self, path: &str) -> u32 {
+        let mut node = 0usize;
+        for part in path.split('.') {
+            let key: Box<str> = part.to_ascii_lowercase().into();
+            node = match self.nodes[node].children.get(&key) {
+                Some(&n) => n as usize,
+                None => {
+                    let n = self.nodes.len();
+                    self.nodes.push(Node::default());
+                    self.nodes[node].children.insert(key, n as u32);
+                    n
+                }
+            };
+        }
+        match self.nodes[node].slot {
+            Some(s) => s,
+            None => {
+                let s = self.slots as u32;
+                self.slots += 1;
+                self.nodes[node].slot = Some(s);
+                s
+            }
+        }
+    }
+
+    pub(crate) fn slot_count(&self) -> usize {
+        self.slots
+    }
+
+    fn child(&self, node: u32, key: &str) -> Option<u32> {
+        let children = &self.nodes[node as usize].children;
+        if children.is_empty() {
+            return None;
+        }
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            let mut buf = [0u8; 64];
+            if key.len() <= buf.len() {
+                let lower = &mut buf[..key.len()];
+                lower.copy_from_slice(key.as_bytes());
+                lower.make_ascii_lowercase();
+                // Lowercasing ASCII bytes keeps valid UTF-8 valid.
+                let lower = std::str::from_utf8(lower).ok()?;
+                children.get(lower).copied()
+            } else {
+                children.get(key.to_ascii_lowercase().as_str()).copied()
+            }
+        } else {
+            children.get(key).copied()
+        }
+    }
+}
+
+/// A value read from an event: a string (numbers and booleans as their JSON
+/// text; arrays of scalars joined with ", "), or null.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Raw<'de> {
+    Str(Cow<'de, str>),
+    Null,
+}
+
+/// Reads `bytes` (one JSON object) into `out`, indexed by slot.
+pub(crate) fn extract<'de>(
+    trie: &PathTrie,
+    bytes: &'de [u8],
+    out: &mut Vec<Option<Raw<'de>>>,
+) -> Result<(), EventError> {
+    out.clear();
+    out.resize(trie.slot_count(), None);
+    let first = bytes
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .copied();
+    if first != Some(b'{') {
+        return Err(classify_non_object(bytes));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let seed = ObjectSeed {
+        trie,
+        node: 0,
+        out,
+    };
+    let result = seed.deserialize(&mut de).and_then(|()| de.end());
+    result.map_err(|e| classify(bytes, e))
+}
+
+fn classify_non_object(bytes: &[u8]) -> EventError {
+    match serde_json::from_slice::<IgnoredAny>(bytes) {
+        Ok(_) => EventError::NotAnObject,
+        Err(e) => classify(bytes, e),
+    }
+}
+
+fn classify(bytes: &[u8], e: serde_json::Error) -> EventError {
+    if let Err(u) = std::str::from_utf8(bytes) {
+        return EventError::Utf8(u.valid_up_to());
+    }
+    EventError::Json(e.to_string())
+}
+
+struct ObjectSeed<'t, 'o, 'de> {
+    trie: &'t PathTrie,
+    node: u32,
+    out: &'o mut Vec<Option<Raw<'de>>>,
+}
+
+impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(child) = map.next_key_seed(KeySeed {
+            trie: self.trie,
+            node: self.node,
+        })? {
+            match child {
+                None => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Some(node) => {
+                    map.next_value_seed(ValueSeed {
+                        trie: self.trie,
+                        node,
+                        out: self.out,
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Looks a key up among a node's children; `None` means skip the value.
+struct KeySeed<'t> {
+    trie: &'t PathTrie,
+    node: u32,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Option<u32>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<u32>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Option<u32>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<u32>, E> {
+        Ok(self.trie.child(self.node, key))
+    }
+}
+
+/// A value under a known key: kept when the node is a slot, descended into
+/// when it is an object with known children.
+struct ValueSeed<'t, 'o, 'de> {
+    trie: &'t PathTrie,
+    node: u32,
+    out: &'o mut Vec<Option<Raw<'de>>>,
+}
+
+impl ValueSeed<'_, '_, '_> {
+    fn slot(&self) -> Option<usize> {
+        self.trie.nodes[self.node as usize].slot.map(|s| s as usize)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> ValueSeed<'_, '_, 'de> {
+    fn keep(self, value: Raw<'de>) {
+        if let Some(s) = self.slot() {
+            self.out[s] = Some(value);
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Borrowed(v)));
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        Ok(())
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Owned(v)));
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Borrowed(if v { "true" } else { "false" })));
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        self.keep(Raw::Null);
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        self.keep(Raw::Null);
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        ObjectSeed {
+            trie: self.trie,
+            node: self.node,
+            out: self.out,
+        }
+        .visit_map(map)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let Some(slot) = self.slot() else {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            return Ok(());
+        };
+        let mut joined = String::new();
+        while let Some(item) = seq.next_element::<ScalarText>()? {
+            if let Some(text) = item.0 {
+                if !joined.is_empty() {
+                    joined.push_str(", ");
+                }
+                joined.push_str(&text);
+            }
+        }
+        self.out[slot] = Some(Raw::Str(Cow::Owned(joined)));
+        Ok(())
+    }
+}
+
+/// An array element: its text when it is a scalar, nothing for nested values.
+struct ScalarText(Option<String>);
+
+impl<'de> de::Deserialize<'de> for ScalarText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ScalarTextVisitor)
+    }
+}
+
+struct ScalarTextVisitor;
+
+impl<'de> Visitor<'de> for ScalarTextVisitor {
+    type Value = ScalarText;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<ScalarText, E> {
+        Ok(ScalarText(Some(v.to_string())))
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ScalarText, E> {
+        Ok(ScalarText(Some(v.to_string())))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ScalarText, E> {
+        Ok(ScalarText(Some(v.to_string())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ScalarText, E> {
+        Ok(ScalarText(Some(v.to_string())))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ScalarText, E> {
+        Ok(ScalarText(Some(v.to_string())))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<ScalarText, E> {
+        Ok(ScalarText(None))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScalarText, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(ScalarText(None))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ScalarText, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(ScalarText(None))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trie(paths: &[&str]) -> PathTrie {
+        let mut t = PathTrie::new();
+        for p in paths {
+            t.insert(p);
+        }
+        t
+    }
+
+    fn get<'a>(out: &'a [Option<Raw<'a>>], slot: u32) -> Option<&'a str> {
+        match out.get(slot as usize)? {
+            Some(Raw::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn reads_flat_and_nested_paths_case_insensitively() {
+        let mut t = PathTrie::new();
+        let image = t.insert("Image");
+        let cmd = t.insert("process.command_line");
+        let id = t.insert("EventID");
+        let mut out = Vec::new();
+        let json = br#"{"image":"C:\\x.exe","other":{"deep":[1,2]},"process":{"command_line":"a b","pid":4},"EventID":1}"#;
+        extract(&t, json, &mut out).unwrap();
+        assert_eq!(get(&out, image), Some(r"C:\x.exe"));
+        assert_eq!(get(&out, cmd), Some("a b"));
+        assert_eq!(get(&out, id), Some("1"));
+    }
+
+    #[test]
+    fn arrays_join_and_null_is_kept() {
+        let mut t = PathTrie::new();
+        let cat = t.insert("event.category");
+        let u = t.insert("User");
+        let mut out = Vec::new();
+        extract(
+            &t,
+            br#"{"event":{"category":["process","x"]},"User":null}"#,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(get(&out, cat), Some("process, x"));
+        assert_eq!(out[u as usize], Some(Raw::Null));
+    }
+
+    #[test]
+    fn rejects_what_is_not_an_object() {
+        let t = trie(&["Image"]);
+        let mut out = Vec::new();
+        assert_eq!(extract(&t, b"[1,2]", &mut out), Err(EventError::NotAnObject));
+        assert!(matches!(
+            extract(&t, b"{\"a\":", &mut out),
+            Err(EventError::Json(_))
+        ));
+        assert!(matches!(
+            extract(&t, b"{\"Image\":\"\xff\"}", &mut out),
+            Err(EventError::Utf8(_))
+        ));
+        assert!(matches!(
+            extract(&t, b"{} trailing", &mut out),
+            Err(EventError::Json(_))
+        ));
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(
+            extract(&t, deep.as_bytes(), &mut out),
+            Err(EventError::Json(_))
+        ));
+    }
+}

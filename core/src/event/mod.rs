@@ -1,0 +1,286 @@
+//! Events: one JSON object, or fields set by the caller, and how their values
+//! are found under the taxonomy names rules use.
+
+mod json;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use crate::ast::EventKind;
+use crate::error::EventError;
+use crate::schema::{self, KindProbe, Schema, Source};
+
+pub(crate) use json::{PathTrie, Raw};
+
+/// One event to scan: a borrowed JSON object, or fields set by the caller.
+///
+/// JSON events are read lazily by the scanner: only the keys some rule needs
+/// are looked at, in the shape of the scanner's [`Schema`]. Fields set by the
+/// caller are named by taxonomy name (`Image`, `CommandLine`, ...) and need no
+/// schema.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    pub(crate) repr: Repr<'a>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Repr<'a> {
+    Json(&'a [u8]),
+    Fields(Vec<(String, String)>),
+}
+
+impl<'a> Event<'a> {
+    /// An event from the bytes of one JSON object.
+    pub fn json(bytes: &'a [u8]) -> Event<'a> {
+        Event {
+            repr: Repr::Json(bytes),
+        }
+    }
+
+    /// An event from `(taxonomy name, value)` pairs. Its kind comes from
+    /// `EventID` (1 or 4688: process; 4624/4625: logon; 4648: explicit
+    /// credentials), or is a process when `Image` or `CommandLine` is set.
+    pub fn from_fields<'f, K, V>(fields: impl IntoIterator<Item = &'f (K, V)>) -> Event<'static>
+    where
+        K: AsRef<str> + 'f,
+        V: AsRef<str> + 'f,
+    {
+        Event {
+            repr: Repr::Fields(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Where each field a rule reads is found, for every schema. Built once by
+/// the compiler.
+#[derive(Debug, Clone)]
+pub(crate) struct FieldPlan {
+    trie: PathTrie,
+    /// Canonical names of the fields rules read; a field's id is its index.
+    names: Vec<String>,
+    by_lower_name: HashMap<String, u16>,
+    /// `sources[schema][field]`, schema in [`SCHEMAS`] order.
+    sources: [Vec<Vec<SlotSource>>; 3],
+    kind: KindSlots,
+}
+
+const SCHEMAS: [Schema; 3] = [Schema::Sysmon, Schema::Security, Schema::Ecs];
+
+#[derive(Debug, Clone, Copy)]
+enum SlotSource {
+    Path(u32),
+    Join(u32, u32),
+}
+
+/// Trie slots of [`schema::KIND_PATHS`], in that order.
+#[derive(Debug, Clone)]
+struct KindSlots(Vec<u32>);
+
+/// The taxonomy values of one event, by field id, and its kind.
+#[derive(Debug, Default)]
+pub(crate) struct Resolved<'a> {
+    pub values: Vec<Option<Cow<'a, str>>>,
+    pub kind: Option<EventKind>,
+}
+
+impl FieldPlan {
+    /// A plan reading the given canonical field names.
+    pub(crate) fn new(names: Vec<String>) -> FieldPlan {
+        let mut trie = PathTrie::new();
+        let kind = KindSlots(
+            schema::KIND_PATHS
+                .iter()
+                .map(|p| trie.insert(p))
+                .collect(),
+        );
+        let sources = SCHEMAS.map(|s| {
+            names
+                .iter()
+                .map(|name| {
+                    schema::sources(s, name)
+                        .iter()
+                        .map(|src| match src {
+                            Source::Path(p) => SlotSource::Path(trie.insert(p)),
+                            Source::Join(a, b) => SlotSource::Join(trie.insert(a), trie.insert(b)),
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        let by_lower_name = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.to_ascii_lowercase(), i as u16))
+            .collect();
+        FieldPlan {
+            trie,
+            names,
+            by_lower_name,
+            sources,
+            kind,
+        }
+    }
+
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The id of a canonical field name, if any rule reads it.
+    pub(crate) fn field_id(&self, name: &str) -> Option<u16> {
+        self.by_lower_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// Reads one event's field values. `raw` is scratch space reused across events.
+    pub(crate) fn resolve<'r, 'a: 'r>(
+        &self,
+        event: &'a Event<'_>,
+        schema: Schema,
+        raw: &'r mut Vec<Option<Raw<'a>>>,
+        out: &mut Resolved<'r>,
+    ) -> Result<(), EventError> {
+        out.values.clear();
+        out.values.resize(self.names.len(), None);
+        match &event.repr {
+            Repr::Json(bytes) => {
+                json::extract(&self.trie, bytes, raw)?;
+                let raw: &'r Vec<Option<Raw<'a>>> = raw;
+                let text = |slot: u32| match raw.get(slot as usize) {
+                    Some(Some(Raw::Str(s))) => Some(s.as_ref()),
+                    _ => None,
+                };
+                let k = &self.kind.0;
+                let probe = KindProbe {
+                    event_id: text(k[0]),
+                    channel: text(k[1]),
+                    new_process_name: text(k[2]).is_some(),
+                    image_or_command_line: text(k[3]).is_some() || text(k[4]).is_some(),
+                    ecs_event_code: text(k[5]),
+                    ecs_category: text(k[6]),
+                    ecs_type: text(k[7]),
+                    ecs_provider: text(k[8]),
+                    winlog_event_id: text(k[9]),
+                    winlog_channel: text(k[10]),
+                    ecs_process: text(k[11]).is_some() || text(k[12]).is_some(),
+                    ecs_shape: k[5..].iter().any(|&s| raw[s as usize].is_some()),
+                };
+                let schema = schema.detect(&probe);
+                out.kind = schema::event_kind(schema, &probe);
+                let si = SCHEMAS.iter().position(|&s| s == schema).unwrap_or(0);
+                for (field, sources) in self.sources[si].iter().enumerate() {
+                    out.values[field] = sources.iter().find_map(|src| match *src {
+                        SlotSource::Path(s) => match raw.get(s as usize) {
+                            Some(Some(Raw::Str(v))) => Some(Cow::Borrowed(v.as_ref())),
+                            _ => None,
+                        },
+                        SlotSource::Join(d, u) => {
+                            let user = text(u)?;
+                            Some(match text(d) {
+                                Some(dom) if !dom.is_empty() => Cow::Owned(format!("{dom}\\{user}")),
+                                _ => Cow::Borrowed(user),
+                            })
+                        }
+                    });
+                }
+            }
+            Repr::Fields(fields) => {
+                let find = |name: &str| {
+                    fields
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .map(|(_, v)| v.as_str())
+                };
+                let probe = KindProbe {
+                    event_id: find("EventID"),
+                    channel: find("Channel"),
+                    new_process_name: find("NewProcessName").is_some(),
+                    image_or_command_line: find("Image").is_some() || find("CommandLine").is_some(),
+                    ..KindProbe::default()
+                };
+                out.kind = schema::event_kind(Schema::Sysmon, &probe)
+                    .or_else(|| schema::event_kind(Schema::Security, &probe));
+                for (k, v) in fields {
+                    if let Some(id) = self.field_id(k) {
+                        out.values[id as usize] = Some(Cow::Borrowed(v.as_str()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> FieldPlan {
+        FieldPlan::new(
+            ["Image", "CommandLine", "User", "LogonType", "TargetUserName"]
+                .map(String::from)
+                .to_vec(),
+        )
+    }
+
+    fn resolve_json(json: &str) -> (Vec<Option<String>>, Option<EventKind>) {
+        let plan = plan();
+        let ev = Event::json(json.as_bytes());
+        let mut raw = Vec::new();
+        let mut out = Resolved::default();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut out).unwrap();
+        (
+            out.values
+                .iter()
+                .map(|v| v.as_ref().map(|c| c.to_string()))
+                .collect(),
+            out.kind,
+        )
+    }
+
+    #[test]
+    fn sysmon_security_and_ecs_map_to_the_taxonomy() {
+        let (v, k) = resolve_json(
+            r#"{"EventID":1,"Image":"C:\\a.exe","CommandLine":"a -x","User":"CORP\\bob"}"#,
+        );
+        assert_eq!(k, Some(EventKind::Process));
+        assert_eq!(v[0].as_deref(), Some(r"C:\a.exe"));
+        assert_eq!(v[2].as_deref(), Some(r"CORP\bob"));
+
+        let (v, k) = resolve_json(
+            r#"{"EventID":4688,"Channel":"Security","NewProcessName":"C:\\b.exe","CommandLine":"b","SubjectUserName":"eve","SubjectDomainName":"CORP"}"#,
+        );
+        assert_eq!(k, Some(EventKind::Process));
+        assert_eq!(v[0].as_deref(), Some(r"C:\b.exe"));
+        assert_eq!(v[2].as_deref(), Some(r"CORP\eve"));
+
+        let (v, k) = resolve_json(
+            r#"{"@timestamp":"2026-01-01T00:00:00Z","event":{"code":"1","category":["process"],"type":["start"]},"winlog":{"channel":"Microsoft-Windows-Sysmon/Operational","event_id":1},"process":{"executable":"C:\\c.exe","command_line":"c /q"},"user":{"name":"al","domain":"CORP"}}"#,
+        );
+        assert_eq!(k, Some(EventKind::Process));
+        assert_eq!(v[0].as_deref(), Some(r"C:\c.exe"));
+        assert_eq!(v[1].as_deref(), Some("c /q"));
+        assert_eq!(v[2].as_deref(), Some(r"CORP\al"));
+
+        let (v, k) = resolve_json(
+            r#"{"EventID":4624,"Channel":"Security","TargetUserName":"adm","LogonType":3}"#,
+        );
+        assert_eq!(k, Some(EventKind::Logon));
+        assert_eq!(v[3].as_deref(), Some("3"));
+        assert_eq!(v[4].as_deref(), Some("adm"));
+    }
+
+    #[test]
+    fn caller_fields_infer_a_process() {
+        let plan = plan();
+        let ev = Event::from_fields(&[("image", r"C:\x.exe"), ("Other", "y")]);
+        let mut raw = Vec::new();
+        let mut out = Resolved::default();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut out).unwrap();
+        assert_eq!(out.kind, Some(EventKind::Process));
+        assert_eq!(out.values[0].as_deref(), Some(r"C:\x.exe"));
+    }
+}

