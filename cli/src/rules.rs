@@ -1,0 +1,73 @@
+//! Loading rule files and directories for `scan` and `check`.
+
+use std::path::{Path, PathBuf};
+
+use landwatch::{Rules, RulesBuilder};
+
+/// Builds rules from `paths` (files, or directories searched recursively for
+/// `*.lw`) and optionally the built-in pack. The error is the text to print:
+/// every rule error, or the path that could not be read.
+pub fn load(paths: &[String], builtin: bool) -> Result<Rules, String> {
+    let mut builder = RulesBuilder::new();
+    if builtin {
+        builder = builder.add_builtin();
+    }
+    for p in paths {
+        let mut files = Vec::new();
+        collect(Path::new(p), &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
+        if files.is_empty() {
+            return Err(format!("error: no *.lw rule files under {p}"));
+        }
+        for f in files {
+            let bytes = std::fs::read(&f)
+                .map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => {
+                    return Err(format!(
+                        "{}:{}:1: error: rule file is not UTF-8 (invalid byte at offset {})",
+                        f.display(),
+                        line_of(e.as_bytes(), e.utf8_error().valid_up_to()),
+                        e.utf8_error().valid_up_to()
+                    ))
+                }
+            };
+            builder = builder.add_source(&f.display().to_string(), &text);
+        }
+    }
+    builder.build().map_err(|errs| {
+        let n = errs.0.len();
+        format!(
+            "{errs}\nerror: {n} error{} in rules",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset.min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            collect(&e, out)?;
+        } else if e.extension().is_some_and(|x| x == "lw") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The `landwatch` binary end to end.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn landwatch(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_landwatch"))
+        .args(args)
+        .output()
+        .expect("landwatch runs")
+}
+
+fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("landwatch-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+fn example() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/msp-intrusion.jsonl").to_string()
+}
+
+const RULE: &str = r#"
+rule t.certutil {
+    title: "certutil download"
+    level: high
+    tags: attack.t1105
+    on: process
+    when: Image endswith '\certutil.exe' and CommandLine contains 'urlcache'
+}
+"#;
+
+#[test]
+fn a_rule_syntax_error_names_file_line_column_and_exits_2() {
+    let bad = temp_file("bad.lw", b"rule x.y {\n    title: \"t\"\n    level: high\n    when: Image frobs 'a'\n}\n");
+    let out = landwatch(&["check", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let want = format!("{}:4:17:", bad.display());
+    assert!(err.contains(&want), "stderr: {err}");
+    assert!(err.contains('^'), "caret line missing: {err}");
+
+    let out = landwatch(&["scan", "--rules", bad.to_str().unwrap(), &example()]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_accepts_good_rules_and_unreadable_paths_exit_2() {
+    let good = temp_file("good.lw", RULE.as_bytes());
+    let out = landwatch(&["check", good.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 rules compile"));
+    let out = landwatch(&["scan", "/nonexistent/events.jsonl"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/events.jsonl"));
+}
+
+#[test]
+fn bad_lines_are_counted_and_the_scan_goes_on() {
+    let rules = temp_file("one.lw", RULE.as_bytes());
+    let mut input = Vec::new();
+    input.extend_from_slice(b"{\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil -urlcache -f http://a/b\"}\n");
+    input.extend_from_slice(b"{not json\n");
+    input.extend_from_slice(b"{\"EventID\":1,\"Image\":\"\xff\xfe\"}\n");
+    input.extend_from_slice(b"[1,2,3]\n");
+    input.extend_from_slice(b"\n");
+    let huge = format!(
+        "{{\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil {} -urlcache\"}}\n",
+        "A".repeat(1 << 20)
+    );
+    input.extend_from_slice(huge.as_bytes());
+    input.extend_from_slice(b"{\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil -urlcache last\"}\n");
+    let events = temp_file("mixed.jsonl", &input);
+    let out = landwatch(&[
+        "scan",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        events.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("jsonl"))
+        .collect();
+    let at: Vec<u64> = lines.iter().map(|d| d["line"].as_u64().unwrap()).collect();
+    assert_eq!(at, vec![1, 6, 7]);
+    for d in &lines {
+        for key in ["rule", "title", "level", "tags", "line", "file", "evidence"] {
+            assert!(d.get(key).is_some(), "key {key} missing in {d}");
+        }
+        let ev = &d["evidence"][0];
+        for key in ["field", "pattern", "start", "end"] {
+            assert!(ev.get(key).is_some(), "evidence key {key} missing in {d}");
+        }
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let name = events.display().to_string();
+    assert!(stderr.contains(&format!("{name}:2:")), "{stderr}");
+    assert!(stderr.contains(&format!("{name}:3:")), "{stderr}");
+    assert!(stderr.contains(&format!("{name}:4:")), "{stderr}");
+    assert!(stderr.contains("6 events read, 3 rejected"), "{stderr}");
+    assert!(stderr.contains("invalid UTF-8"), "{stderr}");
+}
+
+#[test]
+fn json_array_files_are_read_too() {
+    let rules = temp_file("arr.lw", RULE.as_bytes());
+    let events = temp_file(
+        "array.json",
+        b"[\n {\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"x\"},\n {\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil /urlcache\"}\n]\n",
+    );
+    let out = landwatch(&[
+        "scan",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        events.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let d: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert_eq!(d["line"], 3);
+}
+
+#[test]
+fn the_builtin_pack_lists_and_finds_the_example_intrusion() {
+    let out = landwatch(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(listed.lines().count() > 40, "{listed}");
+
+    let out = landwatch(&["scan", "--format", "jsonl", &example()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().count() >= 10, "{stdout}");
+    let out = landwatch(&["scan", &example()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("LEVEL"));
+}
