@@ -39,7 +39,7 @@ mod tests {
     #[test]
     fn globs_translate_and_pick_the_longest_literal() {
         let (re, atom) = glob_to_regex(r"C:\Windows\*\cmd.exe", false);
-        assert_eq!(atom.as_deref(), Some(r"\cmd.exe"));
+        assert_eq!(atom.as_deref(), Some(r"C:\Windows\"));
         let re = regex::Regex::new(&re).unwrap();
         assert!(re.is_match(r"c:\windows\system32\CMD.EXE"));
         assert!(!re.is_match(r"c:\windows\system32\cmd.exe.bak"));
