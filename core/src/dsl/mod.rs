@@ -1,5 +1,10 @@
-//! The landwatch rule language: a nom parser from source to [`crate::ast`], and
-//! a printer from the ast back to source.
+//! The landwatch rule language: a nom parser from source to [`crate::ast`],
+//! and a printer from the ast back to source. `docs/rule-language.md` is the
+//! reference for rule authors.
+
+mod lexer;
+mod parser;
+mod printer;
 
 use crate::ast::Rule;
 use crate::error::RuleErrors;
@@ -12,14 +17,18 @@ pub struct Origin {
     pub column: usize,
 }
 
-/// Parses every rule in `text`. `file` names the source in errors.
+/// Parses every rule in `text`; `file` names the source in errors. On error,
+/// parsing resumes at the next rule, and every error found is returned.
 pub fn parse(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
-    let _ = (file, text);
-    Ok(Vec::new())
+    parser::parse_file(file, text)
 }
 
-/// Prints one rule as DSL source that parses back to the same ast.
+/// Prints one rule as source that parses back to the same ast.
 pub fn print_rule(rule: &Rule) -> String {
-    let _ = rule;
-    String::new()
+    printer::rule(rule)
+}
+
+/// Prints rules separated by blank lines.
+pub fn print_rules(rules: &[Rule]) -> String {
+    rules.iter().map(print_rule).collect::<Vec<_>>().join("\n")
 }

@@ -1,0 +1,138 @@
+//! Asts back to rule source, in one canonical layout. `parse(print(ast))`
+//! gives the same ast back (a property test).
+
+use std::fmt::Write;
+
+use crate::ast::{Expr, Op, Predicate, Quantifier, Rule, Value};
+
+pub(super) fn rule(r: &Rule) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "rule {} {{", r.id);
+    let _ = writeln!(s, "    title: {}", string(&r.title));
+    let _ = writeln!(s, "    level: {}", r.level);
+    if !r.tags.is_empty() {
+        let tags: Vec<String> = r.tags.iter().map(|t| tag(t)).collect();
+        let _ = writeln!(s, "    tags: {}", tags.join(", "));
+    }
+    if !r.references.is_empty() {
+        let refs: Vec<String> = r.references.iter().map(|t| string(t)).collect();
+        let _ = writeln!(s, "    references: {}", refs.join(", "));
+    }
+    if let Some(d) = &r.description {
+        let _ = writeln!(s, "    description: {}", string(d));
+    }
+    let _ = writeln!(s, "    on: {}", r.on);
+    let mut when = String::new();
+    expr(&r.when, &mut when);
+    let _ = writeln!(s, "    when: {when}");
+    s.push_str("}\n");
+    s
+}
+
+fn tag(t: &str) -> String {
+    let bare = !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if bare {
+        t.to_string()
+    } else {
+        string(t)
+    }
+}
+
+/// `'...'` when the text has no control characters, else `"..."` with escapes.
+pub(super) fn string(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return format!("'{}'", s.replace('\'', "''"));
+    }
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\0' => out.push_str("\\0"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn expr(e: &Expr, out: &mut String) {
+    match e {
+        Expr::And(xs) => join(xs, " and ", out, |x| matches!(x, Expr::And(_) | Expr::Or(_))),
+        Expr::Or(xs) => join(xs, " or ", out, |x| matches!(x, Expr::Or(_))),
+        Expr::Not(x) => {
+            out.push_str("not ");
+            group(x, matches!(**x, Expr::And(_) | Expr::Or(_)), out);
+        }
+        Expr::Pred(p) => predicate(p, out),
+    }
+}
+
+fn join(xs: &[Expr], sep: &str, out: &mut String, parens: impl Fn(&Expr) -> bool) {
+    for (i, x) in xs.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        group(x, parens(x), out);
+    }
+}
+
+fn group(x: &Expr, parens: bool, out: &mut String) {
+    if parens {
+        out.push('(');
+        expr(x, out);
+        out.push(')');
+    } else {
+        expr(x, out);
+    }
+}
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::Str(s) => string(s),
+        Value::Num(n) => number(*n),
+    }
+}
+
+fn number(n: f64) -> String {
+    // Rust prints finite floats without exponents, in a form that parses back
+    // to the same value.
+    format!("{n}")
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    format!("({})", items.collect::<Vec<_>>().join(", "))
+}
+
+fn predicate(p: &Predicate, out: &mut String) {
+    let _ = write!(out, "{} ", p.field);
+    let cased = if p.cased { "cased " } else { "" };
+    let pats = |ps: &[String]| list(ps.iter().map(|s| string(s)));
+    let one_or_any = |word: &str, ps: &[String]| match ps {
+        [one] => format!("{word} {cased}{}", string(one)),
+        _ => format!("{word} any {cased}{}", pats(ps)),
+    };
+    let text = match &p.op {
+        Op::Eq(v) => format!("== {cased}{}", value(v)),
+        Op::Ne(v) => format!("!= {cased}{}", value(v)),
+        Op::Contains(Quantifier::All, ps) => format!("contains all {cased}{}", pats(ps)),
+        Op::Contains(Quantifier::Any, ps) => one_or_any("contains", ps),
+        Op::StartsWith(ps) => one_or_any("startswith", ps),
+        Op::EndsWith(ps) => one_or_any("endswith", ps),
+        Op::Like(g) => format!("like {cased}{}", string(g)),
+        Op::Matches(r) => format!("matches {cased}{}", string(r)),
+        Op::In(vs) => format!("in {cased}{}", list(vs.iter().map(value))),
+        Op::Exists => "exists".to_string(),
+        Op::Cmp(op, n) => format!("{} {}", op.as_str(), number(*n)),
+    };
+    out.push_str(&text);
+}
