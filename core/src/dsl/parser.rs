@@ -481,7 +481,7 @@ impl<'a> Parser<'a> {
                     let re = self.pattern()?;
                     if let Err(e) = regex::RegexBuilder::new(&re).size_limit(REGEX_SIZE_LIMIT).build() {
                         let msg = e.to_string();
-                        let last = msg.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim();
+                        let last = msg.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
                         return Err(self.err_at(at, format!("invalid regex: {last}")));
                     }
                     Op::Matches(re)
