@@ -11,7 +11,7 @@ impl Rng {
         Rng(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -21,7 +21,7 @@ impl Rng {
     }
 
     pub fn pick<'a>(&mut self, xs: &'a [&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
+        xs[(self.next_u64() % xs.len() as u64) as usize]
     }
 }
 
@@ -51,10 +51,10 @@ pub fn sysmon_events(n: usize, seed: u64) -> Vec<String> {
     let hosts = ["CD-WS014.contoso.local", "CD-WS022.contoso.local", "CD-FS01.contoso.local"];
     (0..n)
         .map(|i| {
-            let (image, cmd) = if rng.next() % 1000 < 5 {
-                MALICIOUS[(rng.next() % MALICIOUS.len() as u64) as usize]
+            let (image, cmd) = if rng.next_u64() % 1000 < 5 {
+                MALICIOUS[(rng.next_u64() % MALICIOUS.len() as u64) as usize]
             } else {
-                BENIGN[(rng.next() % BENIGN.len() as u64) as usize]
+                BENIGN[(rng.next_u64() % BENIGN.len() as u64) as usize]
             };
             let ev = serde_json::json!({
                 "EventID": 1,

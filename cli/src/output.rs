@@ -68,8 +68,8 @@ impl Printer {
             self.header_done = true;
             writeln!(
                 self.out,
-                "{:<13} {:<36} {:<32} {}",
-                "LEVEL", "RULE", "WHERE", "TITLE / EVIDENCE"
+                "{:<13} {:<36} {:<32} TITLE / EVIDENCE",
+                "LEVEL", "RULE", "WHERE"
             )?;
         }
         let level = format!("{:<13}", d.level.as_str());

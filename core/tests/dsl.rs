@@ -40,7 +40,7 @@ fn when(cond: &str) -> Expr {
 }
 
 fn error(text: &str) -> String {
-    parse("t.lw", text).err().expect("an error").to_string()
+    parse("t.lw", text).expect_err("an error").to_string()
 }
 
 #[test]
