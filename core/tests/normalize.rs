@@ -58,6 +58,15 @@ fn obfuscated_powershell_is_normalized_and_decoded() {
 }
 
 #[test]
+fn encoded_commands_without_slashes_or_quotes_decode_too() {
+    // base64 of this text has no '/': the plain fast path must not skip decoding.
+    let payload = utf16_b64("whoami");
+    assert!(!payload.contains('/'));
+    let n = command_line(&format!("powershell.exe -nop -enc {payload}"));
+    assert_eq!(n.decoded.as_deref(), Some("whoami"));
+}
+
+#[test]
 fn examples_from_the_field() {
     let n = |s: &str| command_line(s).normal;
     assert_eq!(n("\"cert\"util -urlcache -f http://a/b c.exe"), "certutil -urlcache -f http://a/b c.exe");

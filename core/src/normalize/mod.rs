@@ -59,17 +59,21 @@ pub fn pattern(p: &str) -> String {
     out
 }
 
-/// True when the normal form is just the ASCII lowercase: printable ASCII
-/// with single spaces, none of `^ " % /`, no leading or trailing space.
+/// True when the normal form is just the ASCII lowercase and nothing can be
+/// decoded: printable ASCII with single spaces, none of `^ " % /`, no leading
+/// or trailing space, and no token starting `-e` (a possible `-EncodedCommand`).
 fn is_plain(s: &str) -> bool {
     let b = s.as_bytes();
     if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
         return false;
     }
     let mut prev_space = false;
-    for &c in b {
+    for (i, &c) in b.iter().enumerate() {
         match c {
             b'^' | b'"' | b'%' | b'/' => return false,
+            b'-' if (i == 0 || prev_space) && b.get(i + 1).is_some_and(|n| n | 0x20 == b'e') => {
+                return false
+            }
             b' ' => {
                 if prev_space {
                     return false;
