@@ -39,5 +39,33 @@ fn scan_events(c: &mut Criterion) {
     eprintln!("({} events, {} bytes per pass)", events.len(), bytes);
 }
 
-criterion_group!(benches, scan_events);
+/// The floor: what a JSON parser alone costs. `dom` builds a serde_json
+/// `Value` per event and reads CommandLine; `scan/1 rule` above reads only the
+/// fields rules need (see docs/performance.md).
+fn json_floor(c: &mut Criterion) {
+    let events = sysmon_events(10_000, 7);
+    let mut group = c.benchmark_group("json_floor");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.sample_size(20);
+    group.bench_function("dom", |b| {
+        b.iter(|| {
+            let mut total = 0usize;
+            for e in &events {
+                let v: serde_json::Value = serde_json::from_str(e).expect("valid JSON");
+                total += v["CommandLine"].as_str().map_or(0, str::len);
+            }
+            total
+        })
+    });
+    group.bench_function("ignored_any", |b| {
+        b.iter(|| {
+            for e in &events {
+                let _: serde::de::IgnoredAny = serde_json::from_str(e).expect("valid JSON");
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, scan_events, json_floor);
 criterion_main!(benches);
