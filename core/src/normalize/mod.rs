@@ -105,50 +105,50 @@ fn is_dash(c: char) -> bool {
 /// inside tokens, whitespace. Case is kept (base64 needs it). Leading and
 /// trailing whitespace go.
 fn clean(raw: &str) -> String {
-    // Characters, without invisibles and carets, dashes unified.
-    let chars: Vec<char> = raw
-        .chars()
-        .filter(|&c| !is_invisible(c) && c != '^')
-        .map(|c| if is_dash(c) { '-' } else { c })
-        .collect();
     let mut out = String::with_capacity(raw.len());
-    let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_whitespace() {
-            while i < chars.len() && chars[i].is_whitespace() {
-                i += 1;
+    let mut token = String::new();
+    let mut quoted = false;
+    for c in raw.chars() {
+        if is_invisible(c) || c == '^' {
+            continue;
+        }
+        let c = if is_dash(c) { '-' } else { c };
+        if c.is_whitespace() && !quoted {
+            if !token.is_empty() {
+                push_token(&token, &mut out);
+                token.clear();
             }
-            if !out.ends_with(' ') {
+            if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
             continue;
         }
-        // One token: whitespace inside quotes does not split it.
-        let start = i;
-        let mut quoted = false;
-        while i < chars.len() && (quoted || !chars[i].is_whitespace()) {
-            if chars[i] == '"' {
-                quoted = !quoted;
-            }
-            i += 1;
+        if c == '"' {
+            quoted = !quoted;
         }
-        push_token(&chars[start..i], &mut out);
+        token.push(c);
     }
-    out.trim_matches(' ').to_string()
+    if !token.is_empty() {
+        push_token(&token, &mut out);
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
 }
 
 /// A token whose only quotes enclose it whole keeps them; every other quote
 /// is removed. Whitespace inside is folded to single spaces.
-fn push_token(tok: &[char], out: &mut String) {
-    let quotes = tok.iter().filter(|&&c| c == '"').count();
-    let enclosed = tok.len() >= 2 && quotes == 2 && tok[0] == '"' && tok[tok.len() - 1] == '"';
-    for &c in tok {
+fn push_token(tok: &str, out: &mut String) {
+    let quotes = tok.bytes().filter(|&b| b == b'"').count();
+    let enclosed = tok.len() >= 2 && quotes == 2 && tok.starts_with('"') && tok.ends_with('"');
+    for c in tok.chars() {
         if c == '"' && !enclosed {
             continue;
         }
         if c.is_whitespace() {
             // Folded with whatever space came before, inside or outside.
-            if !out.ends_with(' ') {
+            if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');
             }
         } else {
@@ -178,6 +178,10 @@ const ENV: &[(&str, &str)] = &[
 /// only shorten the text of `%` pairs) so that the form is idempotent.
 fn finish(cleaned: &str, token_start: bool) -> String {
     let mut cur = finish_once(cleaned, token_start);
+    // Without variables one pass is a fixed point already.
+    if !cleaned.contains('%') {
+        return cur;
+    }
     for _ in 0..4 {
         let next = finish_once(&cur, token_start);
         if next == cur {
@@ -192,7 +196,7 @@ fn finish_once(s: &str, token_start: bool) -> String {
     let expanded = expand_env(s);
     let mut out = String::with_capacity(expanded.len());
     let mut at_start = token_start;
-    let mut rest = expanded.as_str();
+    let mut rest: &str = &expanded;
     while let Some(c) = rest.chars().next() {
         if c == ' ' {
             out.push(' ');
@@ -204,14 +208,24 @@ fn finish_once(s: &str, token_start: bool) -> String {
         let token = &rest[..end];
         if at_start && is_slash_option(token) {
             out.push('-');
-            out.push_str(&token[1..].to_lowercase());
+            push_lower(&token[1..], &mut out);
         } else {
-            out.push_str(&token.to_lowercase());
+            push_lower(token, &mut out);
         }
         at_start = false;
         rest = &rest[end..];
     }
     out
+}
+
+fn push_lower(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        let from = out.len();
+        out.push_str(s);
+        out[from..].make_ascii_lowercase();
+    } else {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    }
 }
 
 /// `/c`, `/user:bob`, `/i:http://x/y.sct`; not `/windows/x` or `/tmp/a.sh`.
@@ -224,9 +238,9 @@ fn is_slash_option(token: &str) -> bool {
 }
 
 /// Expands `%NAME%` for the names in [`ENV`], case-insensitively.
-fn expand_env(s: &str) -> String {
+fn expand_env(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('%') {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 32);
     let mut rest = s;
@@ -251,7 +265,7 @@ fn expand_env(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
