@@ -330,3 +330,27 @@ fn evidence_names_field_pattern_and_span() {
     assert!(s.scan_json(b"not json").is_err());
     assert_eq!(s.stats().rejected, 1);
 }
+
+#[test]
+fn rules_are_shareable_and_scanners_movable_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<landwatch::Rules>();
+    send::<Scanner>();
+    // One Rules, one Scanner per thread.
+    let rules = Arc::new(RulesBuilder::new().add_builtin().build().unwrap());
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let rules = rules.clone();
+            std::thread::spawn(move || {
+                let mut s = Scanner::new(rules);
+                s.scan_json(br#"{"EventID":1,"Image":"C:\\Windows\\System32\\whoami.exe","CommandLine":"whoami /all"}"#)
+                    .unwrap()
+                    .len()
+            })
+        })
+        .collect();
+    for h in handles {
+        assert_eq!(h.join().unwrap(), 1);
+    }
+}
