@@ -51,29 +51,31 @@ def sysmon(t, host, user, image, cmd, parent, parent_cmd, integrity="Medium", or
 
 
 def sec4688(t, host, user, image, cmd, parent):
-    h, m, s = ts(t)
     dom, name = user.split("\\", 1)
-    events.append((t, {
-        "EventID": 4688,
-        "Channel": "Security",
-        "Computer": f"{host}.{FQDN}",
-        "TimeCreated": f"{DAY}T{h:02d}:{m:02d}:{s:02d}.{rng.randrange(1000000):06d}Z",
+    security(t, host, 4688, {
         "SubjectUserName": name,
         "SubjectDomainName": dom,
         "NewProcessName": image,
         "CommandLine": cmd,
         "ParentProcessName": parent,
         "TokenElevationType": "%%1936",
-    }))
+    })
 
 
-def logon(t, host, user, logon_type, ip, workstation, package="Kerberos", key_length=0, process="-"):
+def security(t, host, event_id, fields):
     h, m, s = ts(t)
-    events.append((t, {
-        "EventID": 4624,
+    ev = {
+        "EventID": event_id,
         "Channel": "Security",
         "Computer": f"{host}.{FQDN}",
         "TimeCreated": f"{DAY}T{h:02d}:{m:02d}:{s:02d}.{rng.randrange(1000000):06d}Z",
+    }
+    ev.update(fields)
+    events.append((t, ev))
+
+
+def logon(t, host, user, logon_type, ip, workstation, package="Kerberos", key_length=0, process="-"):
+    security(t, host, 4624, {
         "TargetUserName": user.split("\\")[-1],
         "TargetDomainName": user.split("\\")[0],
         "LogonType": logon_type,
@@ -83,16 +85,11 @@ def logon(t, host, user, logon_type, ip, workstation, package="Kerberos", key_le
         "LogonProcessName": "NtLmSsp" if package == "NTLM" else "Kerberos",
         "KeyLength": key_length,
         "ProcessName": process,
-    }))
+    })
 
 
 def explicit(t, host, subject, target, server, process, ip="-"):
-    h, m, s = ts(t)
-    events.append((t, {
-        "EventID": 4648,
-        "Channel": "Security",
-        "Computer": f"{host}.{FQDN}",
-        "TimeCreated": f"{DAY}T{h:02d}:{m:02d}:{s:02d}.{rng.randrange(1000000):06d}Z",
+    security(t, host, 4648, {
         "SubjectUserName": subject.split("\\")[-1],
         "SubjectDomainName": subject.split("\\")[0],
         "TargetUserName": target.split("\\")[-1],
@@ -100,7 +97,7 @@ def explicit(t, host, subject, target, server, process, ip="-"):
         "TargetServerName": server,
         "ProcessName": process,
         "IpAddress": ip,
-    }))
+    })
 
 
 SYS32 = "C:\\Windows\\System32\\"

@@ -18,6 +18,19 @@ fn temp_file(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// `scan --no-builtin --rules RULES --format jsonl EVENTS`.
+fn scan_jsonl(rules: &std::path::Path, events: &std::path::Path) -> Output {
+    landwatch(&[
+        "scan",
+        "--no-builtin",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        events.to_str().unwrap(),
+    ])
+}
+
 fn example() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/msp-intrusion.jsonl").to_string()
 }
@@ -73,15 +86,7 @@ fn bad_lines_are_counted_and_the_scan_goes_on() {
     input.extend_from_slice(huge.as_bytes());
     input.extend_from_slice(b"{\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil -urlcache last\"}\n");
     let events = temp_file("mixed.jsonl", &input);
-    let out = landwatch(&[
-        "scan",
-        "--no-builtin",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        events.to_str().unwrap(),
-    ]);
+    let out = scan_jsonl(&rules, &events);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<serde_json::Value> = stdout
@@ -115,15 +120,7 @@ fn json_array_files_are_read_too() {
         "array.json",
         b"[\n {\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"x\"},\n {\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil /urlcache\"}\n]\n",
     );
-    let out = landwatch(&[
-        "scan",
-        "--no-builtin",
-        "--rules",
-        rules.to_str().unwrap(),
-        "--format",
-        "jsonl",
-        events.to_str().unwrap(),
-    ]);
+    let out = scan_jsonl(&rules, &events);
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let d: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();

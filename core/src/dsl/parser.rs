@@ -192,70 +192,21 @@ impl<'a> Parser<'a> {
             self.advance_to(rest);
             self.expect_char(':', &format!("':' after '{key}'"))?;
             self.skip_blank();
-            let dup = |p: &Self| p.err_at(key_at, format!("'{key}' is given twice"));
             match key {
-                "title" => {
-                    if title.is_some() {
-                        return Err(dup(self));
-                    }
-                    title = Some(self.string()?.0);
-                }
-                "description" => {
-                    if description.is_some() {
-                        return Err(dup(self));
-                    }
-                    description = Some(self.string()?.0);
-                }
-                "level" => {
-                    if level.is_some() {
-                        return Err(dup(self));
-                    }
-                    let at = self.pos;
-                    let w = self.word_value()?;
-                    level = Some(Level::parse(w).ok_or_else(|| {
-                        self.err_at(at, format!("unknown level '{w}' (expected informational, low, medium, high or critical)"))
-                    })?);
-                }
-                "on" => {
-                    if on.is_some() {
-                        return Err(dup(self));
-                    }
-                    let at = self.pos;
-                    let w = self.word_value()?;
-                    on = Some(EventKind::parse(w).ok_or_else(|| {
-                        self.err_at(at, format!("unknown event kind '{w}' (expected process, logon, explicit_credential or any)"))
-                    })?);
-                }
-                "tags" => {
-                    if tags.is_some() {
-                        return Err(dup(self));
-                    }
-                    tags = Some(self.list(|p| {
-                        if p.rest().starts_with(['\'', '"']) {
-                            return Ok(p.string()?.0);
-                        }
-                        match lexer::bare_tag(p.rest()) {
-                            Some((rest, t)) => {
-                                p.advance_to(rest);
-                                Ok(t.to_string())
-                            }
-                            None => Err(p.err(format!("expected a tag, found {}", p.found()))),
-                        }
-                    })?);
-                }
-                "references" => {
-                    if references.is_some() {
-                        return Err(dup(self));
-                    }
-                    references = Some(self.list(|p| Ok(p.string()?.0))?);
-                }
-                "when" => {
-                    if when.is_some() {
-                        return Err(dup(self));
-                    }
-                    self.depth = 0;
-                    when = Some(self.or()?);
-                }
+                "title" => self.once(&mut title, key_at, key, |p| Ok(p.string()?.0))?,
+                "description" => self.once(&mut description, key_at, key, |p| Ok(p.string()?.0))?,
+                "level" => self.once(&mut level, key_at, key, |p| {
+                    p.word_as(Level::parse, "level", "informational, low, medium, high or critical")
+                })?,
+                "on" => self.once(&mut on, key_at, key, |p| {
+                    p.word_as(EventKind::parse, "event kind", "process, logon, explicit_credential or any")
+                })?,
+                "tags" => self.once(&mut tags, key_at, key, |p| p.list(Self::tag))?,
+                "references" => self.once(&mut references, key_at, key, |p| p.list(|p| Ok(p.string()?.0)))?,
+                "when" => self.once(&mut when, key_at, key, |p| {
+                    p.depth = 0;
+                    p.or()
+                })?,
                 _ => return Err(self.err_at(key_at, format!("unknown key '{key}' (expected one of {KEYS})"))),
             }
         }
@@ -271,6 +222,42 @@ impl<'a> Parser<'a> {
             when: when.ok_or_else(|| missing(self, "when"))?,
         };
         Ok((rule, origin))
+    }
+
+    /// Reads a key's value into `slot`, which must still be empty.
+    fn once<T>(
+        &mut self,
+        slot: &mut Option<T>,
+        key_at: usize,
+        key: &str,
+        read: impl FnOnce(&mut Self) -> R<T>,
+    ) -> R<()> {
+        if slot.is_some() {
+            return Err(self.err_at(key_at, format!("'{key}' is given twice")));
+        }
+        *slot = Some(read(self)?);
+        Ok(())
+    }
+
+    /// A word that `parse` accepts, else an error listing what it takes.
+    fn word_as<T>(&mut self, parse: fn(&str) -> Option<T>, what: &str, expected: &str) -> R<T> {
+        let at = self.pos;
+        let w = self.word_value()?;
+        parse(w).ok_or_else(|| self.err_at(at, format!("unknown {what} '{w}' (expected {expected})")))
+    }
+
+    /// A tag: bare (`attack.t1105`) or a string.
+    fn tag(&mut self) -> R<String> {
+        if self.rest().starts_with(['\'', '"']) {
+            return Ok(self.string()?.0);
+        }
+        match lexer::bare_tag(self.rest()) {
+            Some((rest, t)) => {
+                self.advance_to(rest);
+                Ok(t.to_string())
+            }
+            None => Err(self.err(format!("expected a tag, found {}", self.found()))),
+        }
     }
 
     fn word_value(&mut self) -> R<&'a str> {
