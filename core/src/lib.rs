@@ -57,6 +57,7 @@ mod event;
 pub mod normalize;
 mod scan;
 pub mod schema;
+pub mod sigma;
 
 pub use ast::{EventKind, Level};
 pub use compile::{RuleInfo, Rules, RulesBuilder, RulesSummary, REGEX_SIZE_LIMIT};

@@ -1,0 +1,321 @@
+//! One Sigma selection (`Image|endswith: '\x.exe'`) to an ast expression.
+//!
+//! A map is the AND of its fields; a list of maps is the OR of them; a list of
+//! values is the OR of them (the AND with `|all`). Values without modifiers
+//! are equality with `*` and `?` wildcards; `\*`, `\?` and `\\` escape them.
+
+use base64::Engine;
+use yaml_rust2::Yaml;
+
+use crate::ast::{CmpOp, Expr, Field, FieldForm, Op, Predicate, Quantifier, Value};
+use crate::schema;
+
+/// Converts one selection's YAML.
+pub(super) fn selection(y: &Yaml) -> Result<Expr, String> {
+    match y {
+        Yaml::Hash(map) => {
+            let mut xs = Vec::new();
+            for (k, v) in map {
+                let key = k.as_str().ok_or("a selection key that is not a string")?;
+                xs.push(field(key, v)?);
+            }
+            one_or(xs, Expr::And)
+        }
+        Yaml::Array(items) if items.iter().all(|i| matches!(i, Yaml::Hash(_))) => {
+            let xs = items.iter().map(selection).collect::<Result<Vec<_>, _>>()?;
+            one_or(xs, Expr::Or)
+        }
+        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) => {
+            Err("keywords (values without a field) are not supported yet".into())
+        }
+        _ => Err("a selection must be a map or a list of maps".into()),
+    }
+}
+
+fn one_or(mut xs: Vec<Expr>, many: fn(Vec<Expr>) -> Expr) -> Result<Expr, String> {
+    match xs.len() {
+        0 => Err("an empty selection".into()),
+        1 => Ok(xs.remove(0)),
+        _ => Ok(many(xs)),
+    }
+}
+
+/// The plain text of a scalar.
+fn scalar(v: &Yaml) -> Option<String> {
+    match v {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `Field|mod|mod: value(s)`.
+fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
+    let mut parts = key.split('|');
+    let name = schema::canonical_name(parts.next().unwrap_or(""));
+    if name.is_empty() {
+        return Err("keyword selections with modifiers are not supported yet".into());
+    }
+    let mods: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
+    // Sigma keeps its exact semantics on the command line as written.
+    let form = if schema::is_command_line(&name) {
+        FieldForm::Raw
+    } else {
+        FieldForm::Default
+    };
+    let field = Field { name, form };
+    let values: Vec<&Yaml> = match v {
+        Yaml::Array(items) => items.iter().collect(),
+        other => vec![other],
+    };
+    let has = |m: &str| mods.iter().any(|x| x == m);
+    for m in &mods {
+        if !matches!(
+            m.as_str(),
+            "contains" | "startswith" | "endswith" | "all" | "re" | "i" | "m" | "s" | "windash"
+                | "cased" | "exists" | "lt" | "lte" | "gt" | "gte" | "base64" | "base64offset"
+                | "utf16le" | "utf16be" | "utf16" | "wide"
+        ) {
+            return Err(format!("the '{m}' modifier is not supported yet"));
+        }
+    }
+    let pred = |op: Op, cased: bool| {
+        Expr::Pred(Predicate {
+            field: field.clone(),
+            op,
+            cased,
+        })
+    };
+    if has("exists") {
+        let want = matches!(v, Yaml::Boolean(true)) || scalar(v).as_deref() == Some("true");
+        let e = pred(Op::Exists, false);
+        return Ok(if want { e } else { Expr::Not(Box::new(e)) });
+    }
+    for (m, op) in [("lt", CmpOp::Lt), ("lte", CmpOp::Le), ("gt", CmpOp::Gt), ("gte", CmpOp::Ge)] {
+        if has(m) {
+            let n = scalar(v)
+                .and_then(|s| s.parse::<f64>().ok())
+                .ok_or(format!("'{m}' needs a number"))?;
+            return Ok(pred(Op::Cmp(op, n), false));
+        }
+    }
+    let cased = has("cased");
+    let mut xs = Vec::new();
+    for value in values {
+        if matches!(value, Yaml::Null) {
+            xs.push(Expr::Not(Box::new(pred(Op::Exists, false))));
+            continue;
+        }
+        let Some(text) = scalar(value) else {
+            return Err("a value that is not a scalar".into());
+        };
+        if has("re") {
+            let mut flags = String::new();
+            for (m, f) in [("i", 'i'), ("m", 'm'), ("s", 's')] {
+                if has(m) {
+                    flags.push(f);
+                }
+            }
+            let re = if flags.is_empty() { text } else { format!("(?{flags}){text}") };
+            if let Err(e) = regex::RegexBuilder::new(&re)
+                .size_limit(crate::compile::REGEX_SIZE_LIMIT)
+                .build()
+            {
+                let msg = e.to_string();
+                let last = msg.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
+                return Err(format!("regex not supported by the linear-time engine: {last}"));
+            }
+            // Sigma regexes are case-sensitive unless they say otherwise.
+            xs.push(pred(Op::Matches(re), true));
+            continue;
+        }
+        if let Yaml::Integer(i) = value {
+            if mods.is_empty() {
+                xs.push(pred(Op::Eq(Value::Num(*i as f64)), false));
+                continue;
+            }
+        }
+        let variants = encodings(&text, &mods)?;
+        let encoded = variants.len() > 1 || variants[0] != text;
+        // Encoded values sit inside a longer encoded text: contains, unless anchored.
+        let anchor = if has("contains") || encoded && !has("startswith") && !has("endswith") {
+            "contains"
+        } else if has("startswith") {
+            "startswith"
+        } else if has("endswith") {
+            "endswith"
+        } else {
+            "equals"
+        };
+        let mut alts = Vec::new();
+        for t in variants {
+            alts.push(literal(&t, anchor, cased, &pred)?);
+        }
+        xs.push(if alts.len() == 1 { alts.remove(0) } else { Expr::Or(alts) });
+    }
+    if has("all") {
+        one_or(xs, Expr::And)
+    } else {
+        one_or(xs, Expr::Or)
+    }
+}
+
+/// Applies windash and the encoding modifiers: every text to look for.
+fn encodings(text: &str, mods: &[String]) -> Result<Vec<String>, String> {
+    let has = |m: &str| mods.iter().any(|x| x == m);
+    let mut texts = vec![text.to_string()];
+    if has("windash") {
+        let mut out = Vec::new();
+        for t in &texts {
+            for dash in ["-", "/", "\u{2013}", "\u{2014}", "\u{2015}"] {
+                let v = replace_option_dashes(t, dash);
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+        }
+        texts = out;
+    }
+    let wide = has("utf16le") || has("wide") || has("utf16") || has("utf16be");
+    if wide && !(has("base64") || has("base64offset")) {
+        return Err("utf16 modifiers need base64 or base64offset after them".into());
+    }
+    if has("base64") || has("base64offset") {
+        let mut out = Vec::new();
+        for t in &texts {
+            if t.contains(['*', '?']) {
+                return Err("wildcards inside base64-encoded values are not supported".into());
+            }
+            let bytes: Vec<u8> = if has("utf16be") {
+                t.encode_utf16().flat_map(u16::to_be_bytes).collect()
+            } else if wide {
+                let mut b: Vec<u8> = if has("utf16") { vec![0xff, 0xfe] } else { Vec::new() };
+                b.extend(t.encode_utf16().flat_map(u16::to_le_bytes));
+                b
+            } else {
+                t.as_bytes().to_vec()
+            };
+            if has("base64offset") {
+                out.extend(base64_offsets(&bytes));
+            } else {
+                out.push(base64::engine::general_purpose::STANDARD.encode(&bytes));
+            }
+        }
+        texts = out;
+    }
+    Ok(texts)
+}
+
+/// A dash at the start of a word (an option) replaced by `dash`.
+fn replace_option_dashes(t: &str, dash: &str) -> String {
+    let mut out = String::with_capacity(t.len());
+    let mut prev: Option<char> = None;
+    for c in t.chars() {
+        if c == '-' && prev.is_none_or(char::is_whitespace) {
+            out.push_str(dash);
+        } else {
+            out.push(c);
+        }
+        prev = Some(c);
+    }
+    out
+}
+
+/// The three base64 forms of `bytes` at offsets 0, 1 and 2 of a longer
+/// encoded text: the characters that do not depend on the neighbours.
+fn base64_offsets(bytes: &[u8]) -> Vec<String> {
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut out = Vec::new();
+    for offset in 0..3usize {
+        let mut padded = vec![0u8; offset];
+        padded.extend_from_slice(bytes);
+        let enc = engine.encode(&padded);
+        let start = [0, 2, 3][offset];
+        let end_trim = [0, 3, 2][(bytes.len() + offset) % 3];
+        let end = enc.len().saturating_sub(end_trim);
+        if start < end {
+            out.push(enc[start..end].to_string());
+        }
+    }
+    out
+}
+
+/// A literal with Sigma wildcards, as a predicate.
+fn literal(
+    text: &str,
+    anchor: &str,
+    cased: bool,
+    pred: &dyn Fn(Op, bool) -> Expr,
+) -> Result<Expr, String> {
+    let (plain, wild) = unescape(text);
+    if !wild {
+        let op = match anchor {
+            "contains" => Op::Contains(Quantifier::Any, vec![plain]),
+            "startswith" => Op::StartsWith(vec![plain]),
+            "endswith" => Op::EndsWith(vec![plain]),
+            _ => Op::Eq(Value::Str(plain)),
+        };
+        return Ok(pred(op, cased));
+    }
+    if text.contains("\\*") || text.contains("\\?") {
+        return Err("escaped wildcards mixed with wildcards are not supported yet".into());
+    }
+    let glob = match anchor {
+        "contains" => format!("*{text}*"),
+        "startswith" => format!("{text}*"),
+        "endswith" => format!("*{text}"),
+        _ => text.to_string(),
+    };
+    Ok(pred(Op::Like(glob), cased))
+}
+
+/// Removes Sigma's escapes (`\*`, `\?`, `\\`) and tells whether unescaped
+/// wildcards remain.
+fn unescape(text: &str) -> (String, bool) {
+    let mut out = String::with_capacity(text.len());
+    let mut wild = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some('*' | '?' | '\\')) => {
+                if let Some(n) = chars.next() {
+                    out.push(n);
+                }
+            }
+            '*' | '?' => {
+                wild = true;
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    (out, wild)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_offsets_are_found_in_any_alignment() {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let needle = b"http://";
+        let forms = base64_offsets(needle);
+        assert_eq!(forms.len(), 3);
+        for prefix in [&b""[..], b"a", b"ab", b"abc"] {
+            let mut data = prefix.to_vec();
+            data.extend_from_slice(needle);
+            data.extend_from_slice(b"tail");
+            let enc = engine.encode(&data);
+            assert!(forms.iter().any(|f| enc.contains(f.as_str())), "{enc} {forms:?}");
+        }
+    }
+
+    #[test]
+    fn windash_covers_every_dash() {
+        let v = encodings(" -enc ", &["windash".into()]).unwrap();
+        assert_eq!(v.len(), 5);
+        assert!(v.contains(&" /enc ".to_string()));
+    }
+}

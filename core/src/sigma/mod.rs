@@ -1,0 +1,187 @@
+//! Sigma rules (YAML) into the same ast as the DSL, so that compiling and
+//! scanning are shared.
+//!
+//! This is the first part of Sigma support: `process_creation` rules with
+//! field selections, the value modifiers listed in `docs/sigma-compatibility.md`,
+//! and full conditions. Anything else is rejected with the file, the YAML line
+//! and the exact unsupported feature; the other rules still load.
+
+mod condition;
+mod detection;
+
+use std::collections::BTreeMap;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::ast::{EventKind, Level, Rule};
+use crate::dsl::Origin;
+
+/// A Sigma rule that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub file: String,
+    /// 1-based line of the YAML document (or of the offending key when found).
+    pub line: usize,
+    /// The rule's title or id, when it has one.
+    pub rule: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: ", self.file, self.line)?;
+        if let Some(r) = &self.rule {
+            write!(f, "in rule {r}: ")?;
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// What one Sigma file gave: rules, and the documents that were rejected.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub rules: Vec<(Rule, Origin)>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// Reads every YAML document of `text` (named `file` in messages).
+pub fn load(file: &str, text: &str) -> Loaded {
+    let mut out = Loaded::default();
+    for (start_line, doc_text) in documents(text) {
+        let reject = |rule: Option<String>, line: usize, reason: String| Rejection {
+            file: file.to_string(),
+            line,
+            rule,
+            reason,
+        };
+        let docs = match YamlLoader::load_from_str(doc_text) {
+            Ok(d) => d,
+            Err(e) => {
+                let line = start_line + e.marker().line().saturating_sub(1);
+                out.rejected.push(reject(None, line, format!("YAML: {}", e.info())));
+                continue;
+            }
+        };
+        for doc in docs {
+            if doc.is_null() || doc["action"].as_str().is_some() {
+                continue;
+            }
+            let name = doc["title"]
+                .as_str()
+                .or(doc["id"].as_str())
+                .map(str::to_string);
+            match convert(&doc) {
+                Ok(rule) => out.rules.push((
+                    rule,
+                    Origin {
+                        file: file.to_string(),
+                        line: start_line,
+                        column: 1,
+                    },
+                )),
+                Err((key, reason)) => {
+                    let line = key
+                        .and_then(|k| line_of(doc_text, &k))
+                        .map_or(start_line, |l| start_line + l - 1);
+                    out.rejected.push(reject(name, line, reason));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Splits on `---` lines: each document with its first line number.
+fn documents(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut start_line = 1;
+    let mut offset = 0;
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" {
+            if !text[start..offset].trim().is_empty() {
+                out.push((start_line, &text[start..offset]));
+            }
+            start = offset + line.len();
+            start_line = i + 2;
+        }
+        offset += line.len();
+    }
+    if !text[start..].trim().is_empty() {
+        out.push((start_line, &text[start..]));
+    }
+    out
+}
+
+fn line_of(doc: &str, key: &str) -> Option<usize> {
+    doc.lines().position(|l| l.contains(key)).map(|i| i + 1)
+}
+
+type Failure = (Option<String>, String);
+
+fn fail(key: Option<&str>, reason: impl Into<String>) -> Failure {
+    (key.map(str::to_string), reason.into())
+}
+
+fn strings(y: &Yaml) -> Vec<String> {
+    match y {
+        Yaml::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        Yaml::String(s) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
+fn convert(doc: &Yaml) -> Result<Rule, Failure> {
+    let title = doc["title"].as_str().ok_or_else(|| fail(None, "no title"))?;
+    let id = match doc["id"].as_str() {
+        Some(id) => format!("sigma.{id}"),
+        None => return Err(fail(Some("title:"), "no id")),
+    };
+    let logsource = &doc["logsource"];
+    let category = logsource["category"].as_str().unwrap_or("");
+    let product = logsource["product"].as_str().unwrap_or("");
+    if category != "process_creation" || !(product.is_empty() || product == "windows") {
+        return Err(fail(
+            Some("logsource:"),
+            format!("logsource {product}/{category} is not supported yet (process_creation on windows is)"),
+        ));
+    }
+    let detection = doc["detection"]
+        .as_hash()
+        .ok_or_else(|| fail(Some("detection:"), "no detection"))?;
+    let mut selections = BTreeMap::new();
+    let mut condition = None;
+    for (k, v) in detection {
+        let Some(name) = k.as_str() else { continue };
+        match name {
+            "condition" => {
+                condition = Some(match v {
+                    Yaml::String(s) => s.clone(),
+                    Yaml::Array(_) => return Err(fail(Some("condition:"), "a list of conditions is not supported")),
+                    _ => return Err(fail(Some("condition:"), "condition is not a string")),
+                })
+            }
+            "timeframe" => return Err(fail(Some("timeframe:"), "timeframe (aggregation) is not supported")),
+            _ => {
+                let e = detection::selection(v).map_err(|r| fail(Some(name), r))?;
+                selections.insert(name.to_string(), e);
+            }
+        }
+    }
+    let condition = condition.ok_or_else(|| fail(Some("detection:"), "no condition"))?;
+    let when = condition::parse(&condition, &selections).map_err(|r| fail(Some("condition:"), r))?;
+    let level = match doc["level"].as_str() {
+        Some(l) => Level::parse(l).ok_or_else(|| fail(Some("level:"), format!("unknown level '{l}'")))?,
+        None => Level::Medium,
+    };
+    Ok(Rule {
+        id,
+        title: title.to_string(),
+        level,
+        tags: strings(&doc["tags"]),
+        references: strings(&doc["references"]),
+        description: doc["description"].as_str().map(str::to_string),
+        on: EventKind::Process,
+        when,
+    })
+}
