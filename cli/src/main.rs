@@ -23,9 +23,20 @@ enum Command {
     Scan(ScanArgs),
     /// Parse and compile rule files; print every error.
     Check {
+        /// Sigma rule file or directory (recursive *.yml); repeatable.
+        #[arg(long = "sigma", value_name = "PATH")]
+        sigma: Vec<String>,
+        /// Fail (exit 2) when any Sigma rule is rejected.
+        #[arg(long)]
+        strict: bool,
         /// Rule files or directories (searched recursively for *.lw).
-        #[arg(required = true)]
         paths: Vec<String>,
+    },
+    /// Print Sigma rules in the landwatch rule language.
+    Convert {
+        /// Sigma YAML files.
+        #[arg(required = true)]
+        files: Vec<String>,
     },
     /// List the built-in rules.
     Rules,
@@ -36,6 +47,12 @@ struct ScanArgs {
     /// Rule file or directory (recursive *.lw); repeatable.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<String>,
+    /// Sigma rule file or directory (recursive *.yml); repeatable.
+    #[arg(long = "sigma", value_name = "PATH")]
+    sigma: Vec<String>,
+    /// Fail (exit 2) when any Sigma rule is rejected.
+    #[arg(long)]
+    strict: bool,
     /// Do not load the built-in rule pack.
     #[arg(long)]
     no_builtin: bool,
@@ -63,14 +80,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Check { paths } => check(&paths),
+        Command::Check { sigma, strict, paths } => check(&paths, &sigma, strict),
+        Command::Convert { files } => convert(&files),
         Command::Rules => list_rules(),
     }
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    let rules = match rules::load(&args.rules, !args.no_builtin) {
-        Ok(r) => r,
+    let rules = match rules::load(&args.rules, &args.sigma, !args.no_builtin) {
+        Ok((r, report)) => {
+            for rej in &report.rejected {
+                eprintln!("{rej}");
+            }
+            if !args.sigma.is_empty() {
+                eprintln!("{} Sigma rules loaded, {} rejected", report.loaded, report.rejected.len());
+            }
+            if args.strict && !report.rejected.is_empty() {
+                return ExitCode::from(2);
+            }
+            r
+        }
         Err(msg) => {
             eprintln!("{msg}");
             return ExitCode::from(2);
@@ -108,14 +137,27 @@ fn scan(args: ScanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(paths: &[String]) -> ExitCode {
-    match rules::load(paths, false) {
-        Ok(r) => {
+fn check(paths: &[String], sigma: &[String], strict: bool) -> ExitCode {
+    if paths.is_empty() && sigma.is_empty() {
+        eprintln!("error: give rule files, directories or --sigma PATH");
+        return ExitCode::from(2);
+    }
+    match rules::load(paths, sigma, false) {
+        Ok((r, report)) => {
             let s = r.summary();
+            for rej in &report.rejected {
+                println!("{rej}");
+            }
             println!(
                 "ok: {} rules compile ({} patterns in {} automata, {} regexes, {} always evaluated)",
                 s.rules, s.patterns, s.inputs, s.regexes, s.always_evaluated
             );
+            if !sigma.is_empty() {
+                println!("{} rules loaded, {} rejected", report.loaded, report.rejected.len());
+            }
+            if strict && !report.rejected.is_empty() {
+                return ExitCode::from(2);
+            }
             ExitCode::SUCCESS
         }
         Err(msg) => {
@@ -123,6 +165,34 @@ fn check(paths: &[String]) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn convert(files: &[String]) -> ExitCode {
+    let mut printed = 0;
+    for f in files {
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read {f}: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        let loaded = landwatch::sigma::load(f, &text);
+        for rej in &loaded.rejected {
+            eprintln!("{rej}");
+        }
+        for (rule, _) in &loaded.rules {
+            if printed > 0 {
+                println!();
+            }
+            print!("{}", landwatch::dsl::print_rule(rule));
+            printed += 1;
+        }
+    }
+    if printed == 0 {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 fn list_rules() -> ExitCode {

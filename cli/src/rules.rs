@@ -4,17 +4,39 @@ use std::path::{Path, PathBuf};
 
 use landwatch::{Rules, RulesBuilder};
 
+/// Sigma rules read from files and directories, and the documents rejected.
+#[derive(Default)]
+pub struct SigmaReport {
+    pub loaded: usize,
+    pub rejected: Vec<landwatch::sigma::Rejection>,
+}
+
 /// Builds rules from `paths` (files, or directories searched recursively for
-/// `*.lw`) and optionally the built-in pack. The error is the text to print:
-/// every rule error, or the path that could not be read.
-pub fn load(paths: &[String], builtin: bool) -> Result<Rules, String> {
+/// `*.lw`), Sigma `sigma` paths (`*.yml`, `*.yaml`) and optionally the
+/// built-in pack. The error is the text to print: every rule error, or the
+/// path that could not be read.
+pub fn load(paths: &[String], sigma: &[String], builtin: bool) -> Result<(Rules, SigmaReport), String> {
     let mut builder = RulesBuilder::new();
+    let mut report = SigmaReport::default();
+    for p in sigma {
+        let mut files = Vec::new();
+        collect(Path::new(p), &["yml", "yaml"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
+            let loaded = landwatch::sigma::load(&f.display().to_string(), &text);
+            report.loaded += loaded.rules.len();
+            report.rejected.extend(loaded.rejected);
+            for (rule, origin) in loaded.rules {
+                builder = builder.add_rule(rule, origin);
+            }
+        }
+    }
     if builtin {
         builder = builder.add_builtin();
     }
     for p in paths {
         let mut files = Vec::new();
-        collect(Path::new(p), &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
+        collect(Path::new(p), &["lw"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
         if files.is_empty() {
             return Err(format!("error: no *.lw rule files under {p}"));
         }
@@ -35,13 +57,14 @@ pub fn load(paths: &[String], builtin: bool) -> Result<Rules, String> {
             builder = builder.add_source(&f.display().to_string(), &text);
         }
     }
-    builder.build().map_err(|errs| {
+    let rules = builder.build().map_err(|errs| {
         let n = errs.0.len();
         format!(
             "{errs}\nerror: {n} error{} in rules",
             if n == 1 { "" } else { "s" }
         )
-    })
+    })?;
+    Ok((rules, report))
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {
@@ -52,7 +75,7 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
         + 1
 }
 
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn collect(path: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
         out.push(path.to_path_buf());
@@ -64,8 +87,8 @@ fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     entries.sort();
     for e in entries {
         if e.is_dir() {
-            collect(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == "lw") {
+            collect(&e, exts, out)?;
+        } else if e.extension().is_some_and(|x| exts.iter().any(|w| x == *w)) {
             out.push(e);
         }
     }

@@ -142,3 +142,60 @@ fn the_builtin_pack_lists_and_finds_the_example_intrusion() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("LEVEL"));
 }
+
+const SIGMA: &str = r#"title: Whoami lists privileges
+id: 11111111-2222-3333-4444-555555555555
+status: test
+level: low
+tags:
+    - attack.discovery
+    - attack.t1033
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection_img:
+        - Image|endswith: '\whoami.exe'
+        - OriginalFileName: 'whoami.exe'
+    selection_cli:
+        CommandLine|windash|contains: ' -priv'
+    condition: all of selection_*
+---
+title: Unsupported logsource
+id: 66666666-2222-3333-4444-555555555555
+logsource:
+    category: dns_query
+    product: windows
+detection:
+    sel:
+        QueryName: 'x'
+    condition: sel
+"#;
+
+#[test]
+fn sigma_rules_load_check_convert_and_scan() {
+    let rule = temp_file("whoami.yml", SIGMA.as_bytes());
+    let out = landwatch(&["check", "--sigma", rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().last(), Some("1 rules loaded, 1 rejected"), "{stdout}");
+    assert!(stdout.contains("whoami.yml:21: in rule Unsupported logsource: logsource windows/dns_query"), "{stdout}");
+    let out = landwatch(&["check", "--strict", "--sigma", rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = landwatch(&["convert", rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let dsl = String::from_utf8_lossy(&out.stdout);
+    assert!(dsl.starts_with("rule sigma.11111111-2222-3333-4444-555555555555 {"), "{dsl}");
+    assert!(dsl.contains("CommandLine.raw contains ' /priv'"), "{dsl}");
+
+    let events = temp_file(
+        "whoami.jsonl",
+        b"{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\",\"CommandLine\":\"whoami /priv\"}\n{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\",\"CommandLine\":\"whoami\"}\n",
+    );
+    let out = landwatch(&["scan", "--no-builtin", "--sigma", rule.to_str().unwrap(), "--format", "jsonl", events.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"line\":1"), "{stdout}");
+}

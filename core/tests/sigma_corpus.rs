@@ -40,6 +40,11 @@ fn process_creation_rules_load_and_regression_events_fire() {
         rejected.extend(l.rejected);
         for (rule, origin) in l.rules {
             loaded += 1;
+            // `landwatch convert`: the DSL text of a Sigma rule parses back to the same ast.
+            let printed = landwatch::dsl::print_rule(&rule);
+            let back = landwatch::dsl::parse("converted.lw", &printed)
+                .unwrap_or_else(|e| panic!("{}: converted rule does not parse: {e}\n{printed}", f.display()));
+            assert_eq!(back[0].0, rule, "{}: round trip differs\n{printed}", f.display());
             by_id.insert(rule.id.clone(), rule.title.clone());
             builder = builder.add_rule(rule, origin);
         }
