@@ -164,11 +164,11 @@ detection:
 title: Unsupported logsource
 id: 66666666-2222-3333-4444-555555555555
 logsource:
-    category: dns_query
-    product: windows
+    category: process_creation
+    product: linux
 detection:
     sel:
-        QueryName: 'x'
+        Image: '/usr/bin/x'
     condition: sel
 "#;
 
@@ -179,7 +179,7 @@ fn sigma_rules_load_check_convert_and_scan() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().last(), Some("1 rules loaded, 1 rejected"), "{stdout}");
-    assert!(stdout.contains("whoami.yml:21: in rule Unsupported logsource: logsource windows/dns_query"), "{stdout}");
+    assert!(stdout.contains("whoami.yml:21: in rule Unsupported logsource: logsource product 'linux' is not supported"), "{stdout}");
     let out = landwatch(&["check", "--strict", "--sigma", rule.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
 

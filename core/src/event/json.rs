@@ -71,9 +71,25 @@ impl PathTrie {
         self.nodes[node as usize]
             .children
             .iter()
-            .find(|(k, _)| k.len() == key.len() && k.eq_ignore_ascii_case(key))
+            .find(|(k, _)| key_matches(k, key))
             .map(|&(_, n)| n)
     }
+}
+
+/// An event key matches a path part ASCII case-insensitively, ignoring
+/// spaces in the event's key: Defender writes `Threat Name` where the
+/// taxonomy says `ThreatName`.
+fn key_matches(part: &str, key: &str) -> bool {
+    if part.len() == key.len() {
+        return part.eq_ignore_ascii_case(key);
+    }
+    if key.len() < part.len() || !key.as_bytes().contains(&b' ') {
+        return false;
+    }
+    key.bytes()
+        .filter(|&b| b != b' ')
+        .map(|b| b.to_ascii_lowercase())
+        .eq(part.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// A value read from an event: a string (numbers and booleans as their JSON
@@ -378,6 +394,16 @@ mod tests {
         assert_eq!(get(&out, image), Some(r"C:\x.exe"));
         assert_eq!(get(&out, cmd), Some("a b"));
         assert_eq!(get(&out, id), Some("1"));
+    }
+
+    #[test]
+    fn keys_with_spaces_match_taxonomy_names() {
+        let mut t = PathTrie::new();
+        let threat = t.insert("ThreatName");
+        let mut out = Vec::new();
+        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out).unwrap();
+        assert_eq!(get(&out, threat), Some("EICAR"));
+        assert!(!key_matches("ThreatName", "Threat Names"));
     }
 
     #[test]

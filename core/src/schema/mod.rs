@@ -10,6 +10,8 @@
 //! | `security` | flat Windows Security EventData (4688, 4624, 4625, 4648) | `{"EventID":4688,"NewProcessName":"C:\\...","SubjectUserName":"bob"}` |
 //! | `ecs`      | nested Elastic Common Schema, as Winlogbeat and Elastic Agent write it | `{"process":{"executable":"C:\\...","command_line":"..."},"winlog":{"event_data":{...}}}` |
 
+pub mod logsource;
+
 use std::str::FromStr;
 
 use crate::ast::EventKind;

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::ast::{EventKind, Level, Rule};
+use crate::ast::{EventKind, Expr, Field, Level, Op, Predicate, Rule, Value};
+use crate::schema::logsource::LogSource;
 use crate::dsl::Origin;
 
 /// A Sigma rule that could not be loaded, and why.
@@ -131,6 +132,23 @@ fn strings(y: &Yaml) -> Vec<String> {
     }
 }
 
+/// `Channel == '...' and EventID in (...)`: the events of a logsource.
+fn logsource_condition(src: LogSource) -> Expr {
+    let pred = |name: &str, op: Op| {
+        Expr::Pred(Predicate {
+            field: Field::new(name),
+            op,
+            cased: false,
+        })
+    };
+    let channel = pred("Channel", Op::Eq(Value::Str(src.channel.to_string())));
+    if src.event_ids.is_empty() {
+        return channel;
+    }
+    let ids = src.event_ids.iter().map(|&i| Value::Num(i as f64)).collect();
+    Expr::And(vec![channel, pred("EventID", Op::In(ids))])
+}
+
 fn convert(doc: &Yaml) -> Result<Rule, Failure> {
     let title = doc["title"].as_str().ok_or_else(|| fail(None, "no title"))?;
     let id = match doc["id"].as_str() {
@@ -138,14 +156,28 @@ fn convert(doc: &Yaml) -> Result<Rule, Failure> {
         None => return Err(fail(Some("title:"), "no id")),
     };
     let logsource = &doc["logsource"];
-    let category = logsource["category"].as_str().unwrap_or("");
+    let category = logsource["category"].as_str();
+    let service = logsource["service"].as_str();
     let product = logsource["product"].as_str().unwrap_or("");
-    if category != "process_creation" || !(product.is_empty() || product == "windows") {
-        return Err(fail(
-            Some("logsource:"),
-            format!("logsource {product}/{category} is not supported yet (process_creation on windows is)"),
-        ));
+    if !(product.is_empty() || product.eq_ignore_ascii_case("windows")) {
+        return Err(fail(Some("logsource:"), format!("logsource product '{product}' is not supported (windows is)")));
     }
+    // process_creation is the `process` event kind; the rest come from the
+    // table in schema::logsource, as conditions on EventID and Channel.
+    let (on, source) = if category == Some("process_creation") {
+        (EventKind::Process, None)
+    } else {
+        let src = crate::schema::logsource::windows(category, service).ok_or_else(|| {
+            fail(
+                Some("logsource:"),
+                format!(
+                    "logsource {product}/{} is not in the logsource table",
+                    category.or(service).unwrap_or("(none)")
+                ),
+            )
+        })?;
+        (EventKind::Any, Some(src))
+    };
     let detection = doc["detection"]
         .as_hash()
         .ok_or_else(|| fail(Some("detection:"), "no detection"))?;
@@ -169,7 +201,10 @@ fn convert(doc: &Yaml) -> Result<Rule, Failure> {
         }
     }
     let condition = condition.ok_or_else(|| fail(Some("detection:"), "no condition"))?;
-    let when = condition::parse(&condition, &selections).map_err(|r| fail(Some("condition:"), r))?;
+    let mut when = condition::parse(&condition, &selections).map_err(|r| fail(Some("condition:"), r))?;
+    if let Some(src) = source {
+        when = Expr::And(vec![logsource_condition(src), when]);
+    }
     let level = match doc["level"].as_str() {
         Some(l) => Level::parse(l).ok_or_else(|| fail(Some("level:"), format!("unknown level '{l}'")))?,
         None => Level::Medium,
@@ -181,7 +216,7 @@ fn convert(doc: &Yaml) -> Result<Rule, Failure> {
         tags: strings(&doc["tags"]),
         references: strings(&doc["references"]),
         description: doc["description"].as_str().map(str::to_string),
-        on: EventKind::Process,
+        on,
         when,
     })
 }
