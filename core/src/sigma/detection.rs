@@ -249,6 +249,10 @@ fn literal(
     pred: &dyn Fn(Op, bool) -> Expr,
 ) -> Result<Expr, String> {
     let (plain, wild) = unescape(text);
+    // An empty value found anywhere, at the start or the end: any present value.
+    if plain.is_empty() && anchor != "equals" {
+        return Ok(pred(Op::Exists, false));
+    }
     if !wild {
         let op = match anchor {
             "contains" => Op::Contains(Quantifier::Any, vec![plain]),
