@@ -69,11 +69,43 @@ fn load(folders: &[&str]) -> (Loaded, Vec<(usize, usize)>) {
     (Loaded { rules, titles }, counts)
 }
 
+/// Where the regression events are: flattened JSON Lines, or the `evtx`
+/// crate's nested rendering of the original records.
+#[derive(Clone, Copy)]
+enum Shape {
+    Flat,
+    Evtx,
+}
+
+/// The events of one case, one JSON object each. The nested files hold
+/// several concatenated objects.
+fn case_events(shape: Shape, path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    match shape {
+        Shape::Flat => text.lines().filter(|l| !l.trim().is_empty()).map(String::from).collect(),
+        Shape::Evtx => serde_json::Deserializer::from_str(&text)
+            .into_iter::<serde_json::Value>()
+            .map(|v| v.unwrap().to_string())
+            .collect(),
+    }
+}
+
 /// Scans each regression case whose rule loaded (and whose rule path passes
 /// `keep`); returns the number of cases and the ones that fired too rarely.
 fn regression(loaded: &Loaded, keep: impl Fn(&str) -> bool) -> (usize, Vec<String>) {
-    let dir = Path::new(CORPUS).join("sigma-regression");
-    let manifest = std::fs::read_to_string(dir.join("manifest.jsonl")).unwrap();
+    regression_in(loaded, Shape::Flat, keep)
+}
+
+fn regression_in(loaded: &Loaded, shape: Shape, keep: impl Fn(&str) -> bool) -> (usize, Vec<String>) {
+    let dir = match shape {
+        Shape::Flat => Path::new(CORPUS).join("sigma-regression"),
+        Shape::Evtx => Path::new(CORPUS).join("sigma"),
+    };
+    let manifest_name = match shape {
+        Shape::Flat => "manifest.jsonl",
+        Shape::Evtx => "regression_manifest.jsonl",
+    };
+    let manifest = std::fs::read_to_string(dir.join(manifest_name)).unwrap();
     let (mut cases, mut failed) = (0, Vec::new());
     for line in manifest.lines() {
         let m: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -82,11 +114,10 @@ fn regression(loaded: &Loaded, keep: impl Fn(&str) -> bool) -> (usize, Vec<Strin
             continue;
         }
         cases += 1;
-        let events = std::fs::read_to_string(dir.join(m["events"].as_str().unwrap())).unwrap();
+        let events = case_events(shape, &dir.join(m["events"].as_str().unwrap()));
         let mut scanner = Scanner::new(loaded.rules.clone());
         let hits = events
-            .lines()
-            .filter(|l| !l.trim().is_empty())
+            .iter()
             .filter(|ev| scanner.scan_json(ev.as_bytes()).unwrap().iter().any(|d| d.rule == id))
             .count() as u64;
         let want = m["match_count"].as_u64().unwrap_or(1);
@@ -137,4 +168,10 @@ fn windows_rules_load_and_every_regression_case_fires() {
     eprintln!("regression: {} of {cases} cases fire", cases - failed.len());
     assert!(cases >= 190, "only {cases} regression cases had a loaded rule");
     assert!(failed.is_empty(), "{} of {cases} cases missed", failed.len());
+
+    // The same cases from the evtx crate's nested JSON (the `evtx` schema, auto-detected).
+    let (cases, failed) = regression_in(&loaded, Shape::Evtx, |_| true);
+    eprintln!("regression (nested evtx JSON): {} of {cases} cases fire", cases - failed.len());
+    assert!(cases >= 190, "only {cases} nested regression cases had a loaded rule");
+    assert!(failed.is_empty(), "{} of {cases} nested cases missed", failed.len());
 }

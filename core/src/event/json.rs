@@ -42,7 +42,12 @@ impl PathTrie {
     pub(crate) fn insert(&mut self, path: &str) -> u32 {
         let mut node = 0usize;
         for part in path.split('.') {
-            node = match self.child(node as u32, part) {
+            let existing = self.nodes[node]
+                .children
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(part))
+                .map(|&(_, n)| n);
+            node = match existing {
                 Some(n) => n as usize,
                 None => {
                     let n = self.nodes.len();
@@ -67,11 +72,15 @@ impl PathTrie {
         self.slots
     }
 
+    /// The child for an event's key: a part that matches it, else a `*`
+    /// part (any key: EVTX `UserData` wraps its fields in one element whose
+    /// name varies).
     fn child(&self, node: u32, key: &str) -> Option<u32> {
-        self.nodes[node as usize]
-            .children
+        let children = &self.nodes[node as usize].children;
+        children
             .iter()
             .find(|(k, _)| key_matches(k, key))
+            .or_else(|| children.iter().find(|(k, _)| &**k == "*"))
             .map(|&(_, n)| n)
     }
 }
@@ -404,6 +413,17 @@ mod tests {
         extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out).unwrap();
         assert_eq!(get(&out, threat), Some("EICAR"));
         assert!(!key_matches("ThreatName", "Threat Names"));
+    }
+
+    #[test]
+    fn a_star_part_matches_any_key() {
+        let mut t = PathTrie::new();
+        let op = t.insert("Event.UserData.*.Operation");
+        let id = t.insert("Event.System.EventID");
+        let mut out = Vec::new();
+        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out).unwrap();
+        assert_eq!(get(&out, op), Some("x"));
+        assert_eq!(get(&out, id), Some("5858"));
     }
 
     #[test]

@@ -65,11 +65,11 @@ pub(crate) struct FieldPlan {
     names: Vec<String>,
     by_lower_name: HashMap<String, u16>,
     /// `sources[schema][field]`, schema in [`SCHEMAS`] order.
-    sources: [Vec<Vec<SlotSource>>; 3],
+    sources: [Vec<Vec<SlotSource>>; 4],
     kind: KindSlots,
 }
 
-const SCHEMAS: [Schema; 3] = [Schema::Sysmon, Schema::Security, Schema::Ecs];
+const SCHEMAS: [Schema; 4] = [Schema::Sysmon, Schema::Security, Schema::Ecs, Schema::Evtx];
 
 #[derive(Debug, Clone, Copy)]
 enum SlotSource {
@@ -166,7 +166,9 @@ impl FieldPlan {
                     winlog_event_id: text(k[9]),
                     winlog_channel: text(k[10]),
                     ecs_process: text(k[11]).is_some() || text(k[12]).is_some(),
-                    ecs_shape: k[5..].iter().any(|&s| raw[s as usize].is_some()),
+                    ecs_shape: k[5..13].iter().any(|&s| raw[s as usize].is_some()),
+                    evtx_event_id: text(k[14]).or(text(k[13])),
+                    evtx_channel: text(k[15]),
                 };
                 let schema = schema.detect(&probe);
                 out.kind = schema::event_kind(schema, &probe);
@@ -271,6 +273,23 @@ mod tests {
         assert_eq!(k, Some(EventKind::Logon));
         assert_eq!(v[3].as_deref(), Some("3"));
         assert_eq!(v[4].as_deref(), Some("adm"));
+    }
+
+    #[test]
+    fn evtx_records_map_system_and_event_data() {
+        let (v, k) = resolve_json(
+            r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"EventID":{"#attributes":{"Qualifiers":0},"#text":4688},"Channel":"Security"},"EventData":{"NewProcessName":"C:\\n.exe","CommandLine":"n -x","SubjectUserName":"eve","SubjectDomainName":"CORP"}}}"##,
+        );
+        assert_eq!(k, Some(EventKind::Process));
+        assert_eq!(v[0].as_deref(), Some(r"C:\n.exe"));
+        assert_eq!(v[1].as_deref(), Some("n -x"));
+        assert_eq!(v[2].as_deref(), Some(r"CORP\eve"));
+        let (v, k) = resolve_json(
+            r#"{"Event":{"System":{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational"},"EventData":{"Image":"C:\\s.exe","User":"CORP\\al"}}}"#,
+        );
+        assert_eq!(k, Some(EventKind::Process));
+        assert_eq!(v[0].as_deref(), Some(r"C:\s.exe"));
+        assert_eq!(v[2].as_deref(), Some(r"CORP\al"));
     }
 
     #[test]

@@ -25,6 +25,9 @@ pub enum Schema {
     Sysmon,
     Security,
     Ecs,
+    /// EVTX records as the `evtx` crate renders them to JSON: nested
+    /// `Event.System` and `Event.EventData`, with `#text` and `#attributes`.
+    Evtx,
 }
 
 impl Schema {
@@ -34,6 +37,7 @@ impl Schema {
             Schema::Sysmon => "sysmon",
             Schema::Security => "security",
             Schema::Ecs => "ecs",
+            Schema::Evtx => "evtx",
         }
     }
 }
@@ -47,8 +51,9 @@ impl FromStr for Schema {
             "sysmon" => Ok(Schema::Sysmon),
             "security" => Ok(Schema::Security),
             "ecs" => Ok(Schema::Ecs),
+            "evtx" => Ok(Schema::Evtx),
             _ => Err(format!(
-                "unknown schema '{s}' (expected auto, sysmon, security or ecs)"
+                "unknown schema '{s}' (expected auto, sysmon, security, ecs or evtx)"
             )),
         }
     }
@@ -192,7 +197,36 @@ pub fn sources(schema: Schema, name: &str) -> Vec<Source> {
         Schema::Auto | Schema::Sysmon => vec![Source::path(name)],
         Schema::Security => security_sources(name),
         Schema::Ecs => ecs_sources(name),
+        Schema::Evtx => evtx_sources(name),
     }
+}
+
+/// System fields from `Event.System` (a value or its `#text`), the rest from
+/// `Event.EventData` (or `Event.UserData`) with the Security renames, since
+/// EVTX holds Sysmon and Security records alike.
+fn evtx_sources(name: &str) -> Vec<Source> {
+    let system: &[&str] = match name {
+        "EventID" => &["Event.System.EventID.#text", "Event.System.EventID"],
+        "Channel" => &["Event.System.Channel"],
+        "Computer" => &["Event.System.Computer"],
+        "EventRecordID" => &["Event.System.EventRecordID"],
+        "Provider_Name" => &["Event.System.Provider.#attributes.Name"],
+        "TimeCreated" => &["Event.System.TimeCreated.#attributes.SystemTime"],
+        _ => &[],
+    };
+    if !system.is_empty() {
+        return system.iter().map(|p| Source::path(p)).collect();
+    }
+    let prefix = |p: &str| format!("Event.EventData.{p}");
+    let mut out: Vec<Source> = security_sources(name)
+        .into_iter()
+        .map(|s| match s {
+            Source::Path(p) => Source::Path(prefix(&p)),
+            Source::Join(a, b) => Source::Join(prefix(&a), prefix(&b)),
+        })
+        .collect();
+    out.push(Source::Path(format!("Event.UserData.*.{name}")));
+    out
 }
 
 fn security_sources(name: &str) -> Vec<Source> {
@@ -271,6 +305,9 @@ pub const KIND_PATHS: &[&str] = &[
     "winlog.channel",
     "process.executable",
     "process.command_line",
+    "Event.System.EventID",
+    "Event.System.EventID.#text",
+    "Event.System.Channel",
 ];
 
 /// What [`Schema::detect`] and [`event_kind`] look at: the values of
@@ -290,6 +327,9 @@ pub struct KindProbe<'a> {
     pub ecs_process: bool,
     /// Any key under `winlog`, `event`, `process`, `host` or `@timestamp` was seen.
     pub ecs_shape: bool,
+    /// `Event.System.EventID` (or its `#text`).
+    pub evtx_event_id: Option<&'a str>,
+    pub evtx_channel: Option<&'a str>,
 }
 
 const SECURITY_IDS: &[&str] = &[
@@ -303,6 +343,9 @@ impl Schema {
     pub fn detect(self, probe: &KindProbe<'_>) -> Schema {
         if self != Schema::Auto {
             return self;
+        }
+        if probe.evtx_event_id.is_some() || probe.evtx_channel.is_some() {
+            return Schema::Evtx;
         }
         if probe.ecs_shape {
             return Schema::Ecs;
@@ -341,6 +384,16 @@ pub fn event_kind(schema: Schema, probe: &KindProbe<'_>) -> Option<EventKind> {
             None if probe.new_process_name => Some(EventKind::Process),
             None => None,
         },
+        Schema::Evtx => {
+            let sysmon = probe
+                .evtx_channel
+                .is_some_and(|c| c.to_ascii_lowercase().contains("sysmon"));
+            match probe.evtx_event_id {
+                Some("1") if sysmon => Some(EventKind::Process),
+                Some(id) if !sysmon => id_kind(id),
+                _ => None,
+            }
+        }
         Schema::Ecs => {
             let id = probe.winlog_event_id.or(probe.ecs_event_code);
             let sysmon = probe
