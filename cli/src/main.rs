@@ -56,7 +56,7 @@ struct ScanArgs {
     /// Do not load the built-in rule pack.
     #[arg(long)]
     no_builtin: bool,
-    /// How events are shaped.
+    /// How events are shaped (auto, sysmon, security, ecs, evtx).
     #[arg(long, default_value = "auto", value_parser = parse_schema)]
     schema: Schema,
     /// Output format.
