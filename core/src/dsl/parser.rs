@@ -1,59 +1,118 @@
-//! Rule files to asts. Lexemes come from [`super::lexer`] (nom); this file
-//! holds the structure: rules, keys, and conditions with their precedence
-//! (`not` > `and` > `or`). Every error is a [`RuleError`] at the exact spot.
+//! Rule files to asts with nom 8 combinators. Lexemes and the error type are
+//! in [`super::lexer`]; this file holds the structure: rules, keys, and
+//! conditions with their precedence (`not` > `and` > `or`).
+//!
+//! Parsers return `Err::Error` while another reading may still apply and
+//! `Err::Failure` once committed ([`expect`] is `cut` with a message), so an
+//! error points at the token that is wrong, never at the start of the rule.
+//! Each error becomes a [`RuleError`] at `text.len() - remaining.len()`.
 
-use super::lexer;
+use std::collections::HashMap;
+
+use nom::branch::alt;
+use nom::bytes::complete::tag;
+use nom::character::complete::char;
+use nom::combinator::{map, verify};
+use nom::multi::{many0, separated_list1};
+use nom::sequence::{delimited, preceded, terminated};
+use nom::{Err, Parser};
+
+use super::lexer::{
+    bare_tag, blank, failure, found, keyword, number, rule_id, skip, string, symbol, word, PError,
+    PResult,
+};
 use super::Origin;
 use crate::ast::{
     CmpOp, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Quantifier, Rule, Value,
 };
 use crate::compile::REGEX_SIZE_LIMIT;
-use crate::error::{Position, RuleError, RuleErrors};
+use crate::error::{RuleError, RuleErrors};
 use crate::schema;
 
 /// How deep parentheses and `not` may nest.
-const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
-const KEYS: &str = "title, level, tags, references, description, on, when";
+/// Errors reported from one file before giving up on the rest.
+pub(super) const MAX_ERRORS: usize = 100;
+
+const KEYS: [&str; 7] = [
+    "title",
+    "level",
+    "tags",
+    "references",
+    "description",
+    "on",
+    "when",
+];
+const KEY_LIST: &str = "title, level, tags, references, description, on or when";
+const OPERATORS: &str =
+    "==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=";
 
 pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
-    let mut p = Parser {
-        file,
-        text,
-        pos: 0,
-        rule: None,
-        depth: 0,
-    };
     let mut rules: Vec<(Rule, Origin)> = Vec::new();
-    let mut errors = Vec::new();
+    let mut first_seen: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut errors: Vec<RuleError> = Vec::new();
+    let mut lines = Lines::new(text);
+    let mut rest = text;
     loop {
-        p.skip_blank();
-        if p.rest().is_empty() {
+        rest = skip(rest);
+        if rest.is_empty() {
             break;
         }
-        p.rule = None;
-        match p.rule() {
-            Ok((rule, origin)) => {
-                if let Some((_, first)) = rules.iter().find(|(r, _)| r.id == rule.id) {
-                    let offset = line_offset(text, origin.line) + origin.column - 1;
+        let start = offset(text, rest);
+        let (id, parsed) = match head(rest) {
+            Ok((after, id)) => (Some(id), rule(rest, id, after)),
+            Err(e) => (None, Err(e)),
+        };
+        match parsed {
+            Ok((after, rule)) => {
+                let (line, column) = lines.position(start);
+                if let Some(&(l, c)) = first_seen.get(&rule.id) {
                     errors.push(RuleError::at(
                         file,
                         text,
-                        offset,
+                        start,
                         Some(&rule.id),
                         format!(
-                            "duplicate rule id '{}' (first defined at {}:{}:{})",
-                            rule.id, first.file, first.line, first.column
+                            "duplicate rule id '{}' (first defined at {file}:{l}:{c})",
+                            rule.id
                         ),
                     ));
                 } else {
+                    first_seen.insert(rule.id.clone(), (line, column));
+                    let origin = Origin {
+                        file: file.to_string(),
+                        line,
+                        column,
+                    };
                     rules.push((rule, origin));
                 }
+                rest = after;
             }
             Err(e) => {
-                errors.push(e);
-                p.resync();
+                let e = match e {
+                    Err::Error(e) | Err::Failure(e) => e,
+                    // Only streaming parsers ask for more input; these are complete.
+                    Err::Incomplete(_) => PError {
+                        at: "",
+                        message: Some("unexpected end of file".into()),
+                    },
+                };
+                let at = e.offset(text);
+                errors.push(RuleError::at(file, text, at, id, e.message()));
+                rest = text.get(resync(text, start, at)..).unwrap_or("");
             }
+        }
+        if errors.len() >= MAX_ERRORS && !skip(rest).is_empty() {
+            let at = offset(text, skip(rest));
+            errors.push(RuleError::at(
+                file,
+                text,
+                at,
+                None,
+                format!("{MAX_ERRORS} errors: the rest of the file is not checked"),
+            ));
+            break;
         }
     }
     if errors.is_empty() {
@@ -63,471 +122,711 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, 
     }
 }
 
-fn line_offset(text: &str, line: usize) -> usize {
-    text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum()
+/// The byte offset of `rest`, a suffix of `text`.
+fn offset(text: &str, rest: &str) -> usize {
+    text.len().saturating_sub(rest.len())
 }
 
-struct Parser<'a> {
-    file: &'a str,
-    text: &'a str,
-    pos: usize,
-    rule: Option<String>,
-    depth: usize,
+/// Lines and columns of increasing offsets, in one pass over the text.
+struct Lines<'t> {
+    text: &'t str,
+    offset: usize,
+    line: usize,
+    line_start: usize,
 }
 
-type R<T> = Result<T, RuleError>;
-
-impl<'a> Parser<'a> {
-    fn rest(&self) -> &'a str {
-        &self.text[self.pos..]
-    }
-
-    fn advance_to(&mut self, rest: &'a str) {
-        self.pos = self.text.len() - rest.len();
-    }
-
-    fn skip_blank(&mut self) {
-        let rest = lexer::blank(self.rest());
-        self.advance_to(rest);
-    }
-
-    fn err_at(&self, offset: usize, message: impl Into<String>) -> RuleError {
-        RuleError::at(self.file, self.text, offset, self.rule.as_deref(), message)
-    }
-
-    fn err(&self, message: impl Into<String>) -> RuleError {
-        self.err_at(self.pos, message)
-    }
-
-    /// What stands at the cursor, for messages.
-    fn found(&self) -> String {
-        let rest = self.rest();
-        if rest.is_empty() {
-            return "end of file".into();
+impl<'t> Lines<'t> {
+    fn new(text: &'t str) -> Self {
+        Lines {
+            text,
+            offset: 0,
+            line: 1,
+            line_start: 0,
         }
-        let token: String = match lexer::word(rest) {
-            Some((_, w)) => w.to_string(),
-            None => rest.chars().next().map(String::from).unwrap_or_default(),
-        };
-        format!("'{token}'")
     }
 
-    /// After an error: skip to the next line that starts with `rule `.
-    fn resync(&mut self) {
-        let rest = self.rest();
-        let mut offset = rest.find('\n').map_or(rest.len(), |i| i + 1);
-        while offset < rest.len() {
-            let line = &rest[offset..];
-            if line.trim_start().starts_with("rule ") || line.trim_start().starts_with("rule\t") {
-                break;
+    /// 1-based line and column (in characters) of byte `offset`.
+    fn position(&mut self, offset: usize) -> (usize, usize) {
+        if offset < self.offset {
+            *self = Lines::new(self.text);
+        }
+        let seg = self.text.get(self.offset..offset).unwrap_or("");
+        for (i, b) in seg.bytes().enumerate() {
+            if b == b'\n' {
+                self.line += 1;
+                self.line_start = self.offset + i + 1;
             }
-            offset += line.find('\n').map_or(line.len(), |i| i + 1);
         }
-        self.pos += offset;
+        self.offset = offset;
+        let column = self
+            .text
+            .get(self.line_start..offset)
+            .map_or(0, |s| s.chars().count());
+        (self.line, column + 1)
     }
+}
 
-    fn expect_char(&mut self, c: char, what: &str) -> R<()> {
-        self.skip_blank();
-        if self.rest().starts_with(c) {
-            self.pos += c.len_utf8();
-            Ok(())
-        } else {
-            Err(self.err(format!("expected {what}, found {}", self.found())))
-        }
+/// Where to go on after an error at `error_at` in the rule starting at
+/// `start`: the first line that begins (after blanks) with `rule` and a
+/// blank, from the error's line on but after the rule's first line. A
+/// missing `}` thus loses only its own rule.
+fn resync(text: &str, start: usize, error_at: usize) -> usize {
+    let line_start = |o: usize| {
+        text.get(..o)
+            .and_then(|s| s.rfind('\n'))
+            .map_or(0, |i| i + 1)
+    };
+    let next_line = |o: usize| {
+        text.get(o..)
+            .and_then(|s| s.find('\n'))
+            .map_or(text.len(), |i| o + i + 1)
+    };
+    let mut pos = line_start(error_at);
+    if pos <= start {
+        pos = next_line(start);
     }
-
-    /// The next word, if it is `kw` (case-insensitive); consumed then.
-    fn keyword(&mut self, kw: &str) -> bool {
-        self.skip_blank();
-        match lexer::word(self.rest()) {
-            Some((rest, w)) if w.eq_ignore_ascii_case(kw) => {
-                self.advance_to(rest);
-                true
+    while pos < text.len() {
+        let line = text.get(pos..).unwrap_or("");
+        let t = line.trim_start_matches(|c: char| c.is_whitespace() && c != '\n');
+        if let Some(after) = t.strip_prefix("rule") {
+            if after.starts_with(char::is_whitespace) {
+                return pos;
             }
-            _ => false,
         }
+        pos = next_line(pos);
     }
+    text.len()
+}
 
-    fn rule(&mut self) -> R<(Rule, Origin)> {
-        let start = self.pos;
-        if !self.keyword("rule") {
-            return Err(self.err(format!("expected 'rule', found {}", self.found())));
+/// `p`, committed: where it does not match, a failure at the spot saying
+/// what was expected and what was found. `cut` with a message.
+fn expect<'a, O>(
+    mut p: impl Parser<&'a str, Output = O, Error = PError<'a>>,
+    what: impl Into<String>,
+) -> impl FnMut(&'a str) -> PResult<'a, O> {
+    let what = what.into();
+    move |input| match p.parse(input) {
+        Err(Err::Error(_)) => {
+            let at = skip(input);
+            Err(failure(at, format!("expected {what}, found {}", found(at))))
         }
-        let origin = {
-            let p = Position::of_offset(self.text, start);
-            Origin {
-                file: self.file.to_string(),
-                line: p.line,
-                column: p.column,
-            }
-        };
-        self.skip_blank();
-        let Some((rest, id)) = lexer::rule_id(self.rest()) else {
-            return Err(self.err(format!(
-                "expected a rule id such as lotl.certutil_download, found {}",
-                self.found()
-            )));
-        };
-        self.advance_to(rest);
-        self.rule = Some(id.to_string());
-        self.expect_char('{', "'{' after the rule id")?;
+        r => r,
+    }
+}
 
-        let mut title = None;
-        let mut level = None;
-        let mut tags = None;
-        let mut references = None;
-        let mut description = None;
-        let mut on = None;
-        let mut when = None;
-        loop {
-            self.skip_blank();
-            if self.rest().starts_with('}') {
-                self.pos += 1;
-                break;
-            }
-            let key_at = self.pos;
-            let Some((rest, key)) = lexer::word(self.rest()) else {
-                return Err(self.err(format!("expected a key ({KEYS}) or '}}', found {}", self.found())));
+/// `rule ID`: the id.
+fn head(input: &str) -> PResult<'_, &str> {
+    preceded(
+        expect(keyword("rule"), "'rule'"),
+        expect(
+            preceded(blank, rule_id),
+            "a rule id such as lotl.certutil_download",
+        ),
+    )
+    .parse(input)
+}
+
+/// A key and its value.
+enum Entry {
+    Title(String),
+    Level(Level),
+    Tags(Vec<String>),
+    References(Vec<String>),
+    Description(String),
+    On(EventKind),
+    When(Expr),
+}
+
+/// `{ key: value ... }` after the id; `start` is the input at `rule`.
+fn rule<'a>(start: &'a str, id: &str, input: &'a str) -> PResult<'a, Rule> {
+    let close = |i: &'a str| {
+        let at = skip(i);
+        if starts_rule(at) {
+            return Err(failure(at, "expected '}' to end the rule, found 'rule'"));
+        }
+        expect(symbol('}'), format!("a key ({KEY_LIST}) or '}}'"))(at)
+    };
+    let (rest, entries) = delimited(
+        expect(symbol('{'), "'{' after the rule id"),
+        many0(entry),
+        close,
+    )
+    .parse(input)?;
+    let rule = build(start, id, entries)?;
+    Ok((rest, rule))
+}
+
+/// Whether the next rule starts at `at`: `rule` and a blank.
+fn starts_rule(at: &str) -> bool {
+    at.strip_prefix("rule")
+        .is_some_and(|r| r.starts_with(char::is_whitespace))
+}
+
+/// One `key: value`. Not a word here: an `Error`, and the entries end.
+fn entry(input: &str) -> PResult<'_, (&str, Entry)> {
+    let at = skip(input);
+    let (after_key, key) = word(at)?;
+    let known = KEYS.contains(&key);
+    let rest = match symbol(':')(after_key) {
+        Ok((rest, _)) if known => rest,
+        Ok(_) => {
+            let hint = if KEYS.contains(&key.to_ascii_lowercase().as_str()) {
+                format!("keys are lowercase: '{}'", key.to_ascii_lowercase())
+            } else {
+                format!("expected one of {KEY_LIST}")
             };
-            self.advance_to(rest);
-            self.expect_char(':', &format!("':' after '{key}'"))?;
-            self.skip_blank();
-            match key {
-                "title" => self.once(&mut title, key_at, key, |p| Ok(p.string()?.0))?,
-                "description" => self.once(&mut description, key_at, key, |p| Ok(p.string()?.0))?,
-                "level" => self.once(&mut level, key_at, key, |p| {
-                    p.word_as(Level::parse, "level", "informational, low, medium, high or critical")
-                })?,
-                "on" => self.once(&mut on, key_at, key, |p| {
-                    p.word_as(EventKind::parse, "event kind", "process, logon, explicit_credential or any")
-                })?,
-                "tags" => self.once(&mut tags, key_at, key, |p| p.list(Self::tag))?,
-                "references" => self.once(&mut references, key_at, key, |p| p.list(|p| Ok(p.string()?.0)))?,
-                "when" => self.once(&mut when, key_at, key, |p| {
-                    p.depth = 0;
-                    p.or()
-                })?,
-                _ => return Err(self.err_at(key_at, format!("unknown key '{key}' (expected one of {KEYS})"))),
-            }
+            return Err(failure(at, format!("unknown key '{key}' ({hint})")));
         }
-        let missing = |p: &Self, k: &str| p.err_at(start, format!("rule '{id}' has no '{k}'"));
-        let rule = Rule {
-            id: id.to_string(),
-            title: title.ok_or_else(|| missing(self, "title"))?,
-            level: level.ok_or_else(|| missing(self, "level"))?,
-            tags: tags.unwrap_or_default(),
-            references: references.unwrap_or_default(),
-            description,
-            on: on.unwrap_or(EventKind::Any),
-            when: when.ok_or_else(|| missing(self, "when"))?,
-        };
-        Ok((rule, origin))
-    }
+        Err(_) if known => {
+            let a = skip(after_key);
+            return Err(failure(
+                a,
+                format!("expected ':' after '{key}', found {}", found(a)),
+            ));
+        }
+        Err(_) => {
+            return Err(failure(
+                at,
+                format!("expected a key ({KEY_LIST}) or '}}', found '{key}'"),
+            ))
+        }
+    };
+    let (rest, e) = match key {
+        "title" => map(expect(string_token, "a string"), Entry::Title).parse(rest)?,
+        "description" => map(expect(string_token, "a string"), Entry::Description).parse(rest)?,
+        "level" => map(
+            enum_word(
+                Level::parse,
+                "level",
+                "informational, low, medium, high or critical",
+            ),
+            Entry::Level,
+        )
+        .parse(rest)?,
+        "on" => map(
+            enum_word(
+                EventKind::parse,
+                "event kind",
+                "process, logon, explicit_credential or any",
+            ),
+            Entry::On,
+        )
+        .parse(rest)?,
+        "tags" => map(
+            separated_list1(
+                symbol(','),
+                expect(
+                    preceded(blank, alt((string, map(bare_tag, str::to_string)))),
+                    "a tag (such as attack.t1105) or a string",
+                ),
+            ),
+            Entry::Tags,
+        )
+        .parse(rest)?,
+        "references" => map(
+            separated_list1(symbol(','), expect(string_token, "a string")),
+            Entry::References,
+        )
+        .parse(rest)?,
+        _ => map(terminated(|i| or_expr(i, 0), when_end), Entry::When).parse(rest)?,
+    };
+    Ok((rest, (at, e)))
+}
 
-    /// Reads a key's value into `slot`, which must still be empty.
-    fn once<T>(
-        &mut self,
+/// Checks the keys of one rule and builds it.
+fn build<'a>(
+    start: &'a str,
+    id: &str,
+    entries: Vec<(&'a str, Entry)>,
+) -> Result<Rule, Err<PError<'a>>> {
+    fn set<'a, T>(
         slot: &mut Option<T>,
-        key_at: usize,
+        v: T,
+        at: &'a str,
         key: &str,
-        read: impl FnOnce(&mut Self) -> R<T>,
-    ) -> R<()> {
+    ) -> Result<(), Err<PError<'a>>> {
         if slot.is_some() {
-            return Err(self.err_at(key_at, format!("'{key}' is given twice")));
+            return Err(failure(
+                at,
+                format!("'{key}' is given twice (each key at most once)"),
+            ));
         }
-        *slot = Some(read(self)?);
+        *slot = Some(v);
         Ok(())
     }
-
-    /// A word that `parse` accepts, else an error listing what it takes.
-    fn word_as<T>(&mut self, parse: fn(&str) -> Option<T>, what: &str, expected: &str) -> R<T> {
-        let at = self.pos;
-        let w = self.word_value()?;
-        parse(w).ok_or_else(|| self.err_at(at, format!("unknown {what} '{w}' (expected {expected})")))
-    }
-
-    /// A tag: bare (`attack.t1105`) or a string.
-    fn tag(&mut self) -> R<String> {
-        if self.rest().starts_with(['\'', '"']) {
-            return Ok(self.string()?.0);
+    let (mut title, mut level, mut tags, mut references) = (None, None, None, None);
+    let (mut description, mut on, mut when) = (None, None, None);
+    for (at, e) in entries {
+        match e {
+            Entry::Title(v) => set(&mut title, v, at, "title")?,
+            Entry::Level(v) => set(&mut level, v, at, "level")?,
+            Entry::Tags(v) => set(&mut tags, v, at, "tags")?,
+            Entry::References(v) => set(&mut references, v, at, "references")?,
+            Entry::Description(v) => set(&mut description, v, at, "description")?,
+            Entry::On(v) => set(&mut on, v, at, "on")?,
+            Entry::When(v) => set(&mut when, v, at, "when")?,
         }
-        match lexer::bare_tag(self.rest()) {
-            Some((rest, t)) => {
-                self.advance_to(rest);
-                Ok(t.to_string())
+    }
+    let missing = |key: &str| failure(start, format!("rule '{id}' has no '{key}' (required)"));
+    Ok(Rule {
+        id: id.to_string(),
+        title: title.ok_or_else(|| missing("title"))?,
+        level: level.ok_or_else(|| missing("level"))?,
+        tags: tags.unwrap_or_default(),
+        references: references.unwrap_or_default(),
+        description,
+        on: on.unwrap_or(EventKind::Any),
+        when: when.ok_or_else(|| missing("when"))?,
+    })
+}
+
+/// A word that `parse` accepts, else an error listing the choices.
+fn enum_word<'a, T>(
+    parse: fn(&str) -> Option<T>,
+    what: &'static str,
+    choices: &'static str,
+) -> impl Fn(&'a str) -> PResult<'a, T> {
+    move |input| {
+        let at = skip(input);
+        match word(at) {
+            Ok((rest, w)) => match parse(w) {
+                Some(v) => Ok((rest, v)),
+                None => Err(failure(
+                    at,
+                    format!("unknown {what} '{w}' (expected {choices})"),
+                )),
+            },
+            Err(_) => Err(failure(
+                at,
+                format!("expected {choices}, found {}", found(at)),
+            )),
+        }
+    }
+}
+
+/// A string after blanks.
+fn string_token(input: &str) -> PResult<'_, String> {
+    preceded(blank, string).parse(input)
+}
+
+/// A string or a number after blanks.
+fn value_token(input: &str) -> PResult<'_, Value> {
+    preceded(
+        blank,
+        alt((map(number, Value::Num), map(string, Value::Str))),
+    )
+    .parse(input)
+}
+
+/// The end of a `when` condition: the next key, `}` or the end of the file.
+/// Anything else cannot follow a condition.
+fn when_end(input: &str) -> PResult<'_, ()> {
+    let at = skip(input);
+    let next_key = word(at).is_ok_and(|(r, _)| skip(r).starts_with(':'));
+    if at.is_empty() || at.starts_with('}') || next_key {
+        return Ok((input, ()));
+    }
+    if at.starts_with(')') {
+        return Err(failure(at, "unbalanced ')': no '(' to close"));
+    }
+    if starts_rule(at) {
+        return Err(failure(at, "expected '}' to end the rule, found 'rule'"));
+    }
+    Err(failure(
+        at,
+        format!(
+            "expected 'and', 'or', the next key or '}}' after the condition, found {}",
+            found(at)
+        ),
+    ))
+}
+
+/// One `Or` of two or more, or the one expression.
+fn group(mut xs: Vec<Expr>, make: fn(Vec<Expr>) -> Expr) -> Expr {
+    match xs.len() {
+        1 => xs.pop().unwrap_or_else(|| make(Vec::new())),
+        _ => make(xs),
+    }
+}
+
+// The recursive part of the grammar is three plain functions around nom's
+// token parsers, not nested combinators: each level of nesting then costs
+// three small stack frames, even in debug builds, and [`MAX_DEPTH`] levels
+// fit easily in a thread's stack.
+
+/// `a or b or ...`. `depth` counts the parentheses and `not`s around.
+fn or_expr(input: &str, depth: usize) -> PResult<'_, Expr> {
+    let (mut rest, first) = and_expr(input, depth)?;
+    let mut xs = vec![first];
+    while let Ok((after_or, _)) = keyword("or")(rest) {
+        let (r, x) = and_expr(after_or, depth)?;
+        xs.push(x);
+        rest = r;
+    }
+    Ok((rest, group(xs, Expr::Or)))
+}
+
+/// `a and b and ...`.
+fn and_expr(input: &str, depth: usize) -> PResult<'_, Expr> {
+    let (mut rest, first) = unary(input, depth)?;
+    let mut xs = vec![first];
+    while let Ok((after_and, _)) = keyword("and")(rest) {
+        let (r, x) = unary(after_and, depth)?;
+        xs.push(x);
+        rest = r;
+    }
+    Ok((rest, group(xs, Expr::And)))
+}
+
+/// `not x`, `( x )` or a predicate. Commits: never a plain `Error`.
+fn unary(input: &str, depth: usize) -> PResult<'_, Expr> {
+    let at = skip(input);
+    let Some((rest, is_not)) = opener(at) else {
+        return leaf(at);
+    };
+    if depth >= MAX_DEPTH {
+        return Err(too_deep(at));
+    }
+    if is_not {
+        let (rest, x) = unary(rest, depth + 1)?;
+        Ok((rest, Expr::Not(Box::new(x))))
+    } else {
+        let (rest, x) = or_expr(rest, depth + 1)?;
+        let (rest, ()) = close_paren(rest)?;
+        Ok((rest, x))
+    }
+}
+
+// The helpers of `unary` are functions of their own so that its stack frame,
+// repeated at every level, stays small.
+
+/// `not` (true) or `(` (false) at `at`, and what follows.
+fn opener(at: &str) -> Option<(&str, bool)> {
+    if let Ok((rest, _)) = keyword("not")(at) {
+        return Some((rest, true));
+    }
+    symbol('(')(at).ok().map(|(rest, _)| (rest, false))
+}
+
+#[inline(never)]
+fn leaf(at: &str) -> PResult<'_, Expr> {
+    map(predicate, Expr::Pred).parse(at)
+}
+
+#[inline(never)]
+fn too_deep(at: &str) -> Err<PError<'_>> {
+    failure(
+        at,
+        format!("condition nested deeper than {MAX_DEPTH} levels of parentheses and 'not'"),
+    )
+}
+
+#[inline(never)]
+fn close_paren(input: &str) -> PResult<'_, ()> {
+    let (rest, _) = expect(symbol(')'), "')' to close '('")(input)?;
+    Ok((rest, ()))
+}
+
+/// `NAME`, `NAME.raw` or `NAME.decoded`.
+fn field(input: &str) -> PResult<'_, Field> {
+    let at = skip(input);
+    let (rest, name) = word(at).map_err(|_| {
+        failure(
+            at,
+            format!(
+                "expected a condition (a field name, 'not' or '('), found {}",
+                found(at)
+            ),
+        )
+    })?;
+    if name.eq_ignore_ascii_case("and") || name.eq_ignore_ascii_case("or") {
+        return Err(failure(
+            at,
+            format!("expected a field name, 'not' or '(', found the keyword '{name}'"),
+        ));
+    }
+    let name = schema::canonical_name(name);
+    let Ok((after_dot, _)) = char::<_, PError>('.').parse(rest) else {
+        return Ok((rest, Field::new(name)));
+    };
+    let (rest, form) = match word(after_dot) {
+        Ok((r, s)) if s.eq_ignore_ascii_case("raw") => (r, FieldForm::Raw),
+        Ok((r, s)) if s.eq_ignore_ascii_case("decoded") => (r, FieldForm::Decoded),
+        Ok((_, s)) => {
+            return Err(failure(
+                after_dot,
+                format!("unknown field form '.{s}' (expected .raw or .decoded)"),
+            ))
+        }
+        Err(_) => {
+            return Err(failure(
+                after_dot,
+                format!(
+                    "expected 'raw' or 'decoded' after '{name}.', found {}",
+                    found(after_dot)
+                ),
+            ))
+        }
+    };
+    if form == FieldForm::Decoded && !schema::is_command_line(&name) {
+        return Err(failure(
+            after_dot,
+            format!(
+                "'{name}.decoded' does not exist: only CommandLine and ParentCommandLine have decoded text"
+            ),
+        ));
+    }
+    Ok((rest, Field { name, form }))
+}
+
+/// The operator at the start of a predicate's operation, lowercased.
+fn operator(input: &str) -> PResult<'_, String> {
+    const WORDS: [&str; 7] = [
+        "contains",
+        "startswith",
+        "endswith",
+        "like",
+        "matches",
+        "in",
+        "exists",
+    ];
+    alt((
+        map(
+            alt((
+                tag("=="),
+                tag("!="),
+                tag("<="),
+                tag(">="),
+                tag("<"),
+                tag(">"),
+            )),
+            str::to_string,
+        ),
+        map(
+            verify(word, |w: &str| {
+                WORDS.iter().any(|k| k.eq_ignore_ascii_case(w))
+            }),
+            str::to_ascii_lowercase,
+        ),
+    ))
+    .parse(input)
+}
+
+/// `cased` at the start of `input`, if there: checked against the field,
+/// and recorded in `seen`.
+fn cased<'a>(input: &'a str, field: &Field, seen: &mut Option<&'a str>) -> PResult<'a, ()> {
+    let at = skip(input);
+    let Ok((rest, _)) = keyword("cased")(at) else {
+        return Ok((input, ()));
+    };
+    if seen.is_some() {
+        return Err(failure(at, "'cased' is given twice"));
+    }
+    if field.form == FieldForm::Default && schema::is_command_line(&field.name) {
+        return Err(failure(
+            at,
+            format!(
+                "'cased' cannot apply to {}: its normal form is case-folded; to match case, read the value as written with '{}.raw'",
+                field.name, field.name
+            ),
+        ));
+    }
+    *seen = Some(at);
+    Ok((rest, ()))
+}
+
+/// An error when `cased` stands at `input`, where it means nothing.
+fn no_cased<'a>(input: &'a str, what: &str) -> Result<(), Err<PError<'a>>> {
+    let at = skip(input);
+    match keyword("cased")(at) {
+        Ok(_) => Err(failure(at, format!("'cased' has no meaning on {what}"))),
+        Err(_) => Ok(()),
+    }
+}
+
+/// A non-empty string pattern.
+fn pattern(input: &str) -> PResult<'_, String> {
+    let at = skip(input);
+    let (rest, s) = expect(string, "a string")(at)?;
+    if s.is_empty() {
+        return Err(failure(at, "empty pattern: give at least one character"));
+    }
+    Ok((rest, s))
+}
+
+/// `( item, item, ... )`: at least one item, a trailing comma allowed.
+fn paren_list<'a, T>(
+    input: &'a str,
+    what: &str,
+    mut item: impl FnMut(&'a str) -> PResult<'a, T>,
+) -> PResult<'a, Vec<T>> {
+    let (mut rest, _) = expect(symbol('('), format!("'(' to open a list of {what}s"))(input)?;
+    let mut out = Vec::new();
+    loop {
+        let at = skip(rest);
+        if let Ok((r, _)) = char::<_, PError>(')').parse(at) {
+            if out.is_empty() {
+                return Err(failure(at, format!("empty list: give at least one {what}")));
             }
-            None => Err(self.err(format!("expected a tag, found {}", self.found()))),
+            return Ok((r, out));
         }
-    }
-
-    fn word_value(&mut self) -> R<&'a str> {
-        match lexer::word(self.rest()) {
-            Some((rest, w)) => {
-                self.advance_to(rest);
-                Ok(w)
+        let (r, x) = item(at)?;
+        out.push(x);
+        let at = skip(r);
+        rest = match char::<_, PError>(',').parse(at) {
+            Ok((r, _)) => r,
+            Err(_) if at.starts_with(')') => at,
+            Err(_) => {
+                return Err(failure(
+                    at,
+                    format!("expected ',' or ')' in the list, found {}", found(at)),
+                ))
             }
-            None => Err(self.err(format!("expected a word, found {}", self.found()))),
-        }
-    }
-
-    /// A string and the offset of its opening quote.
-    fn string(&mut self) -> R<(String, usize)> {
-        self.skip_blank();
-        let at = self.pos;
-        match lexer::string(self.rest()) {
-            Ok((s, rest)) => {
-                self.advance_to(rest);
-                Ok((s, at))
-            }
-            Err(e) => Err(self.err_at(at + e.offset, e.message)),
-        }
-    }
-
-    /// `item, item, ...` (for keys: up to the end of the list).
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
-        let mut out = vec![item(self)?];
-        loop {
-            let save = self.pos;
-            self.skip_blank();
-            if self.rest().starts_with(',') {
-                self.pos += 1;
-                self.skip_blank();
-                out.push(item(self)?);
-            } else {
-                self.pos = save;
-                return Ok(out);
-            }
-        }
-    }
-
-    /// `( item, item, ... )`, at least one item, trailing comma allowed.
-    fn paren_list<T>(&mut self, mut item: impl FnMut(&mut Self) -> R<T>) -> R<Vec<T>> {
-        self.expect_char('(', "'(' to open a list")?;
-        let mut out = Vec::new();
-        loop {
-            self.skip_blank();
-            if self.rest().starts_with(')') {
-                if out.is_empty() {
-                    return Err(self.err("an empty list: give at least one value"));
-                }
-                self.pos += 1;
-                return Ok(out);
-            }
-            out.push(item(self)?);
-            self.skip_blank();
-            if self.rest().starts_with(',') {
-                self.pos += 1;
-            } else if !self.rest().starts_with(')') {
-                return Err(self.err(format!("expected ',' or ')' in the list, found {}", self.found())));
-            }
-        }
-    }
-
-    fn enter(&mut self) -> R<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.err(format!("condition nested deeper than {MAX_DEPTH} levels")));
-        }
-        Ok(())
-    }
-
-    fn or(&mut self) -> R<Expr> {
-        let mut xs = vec![self.and()?];
-        while self.keyword("or") {
-            xs.push(self.and()?);
-        }
-        Ok(if xs.len() == 1 { xs.remove(0) } else { Expr::Or(xs) })
-    }
-
-    fn and(&mut self) -> R<Expr> {
-        let mut xs = vec![self.unary()?];
-        while self.keyword("and") {
-            xs.push(self.unary()?);
-        }
-        Ok(if xs.len() == 1 { xs.remove(0) } else { Expr::And(xs) })
-    }
-
-    fn unary(&mut self) -> R<Expr> {
-        self.skip_blank();
-        if self.keyword("not") {
-            self.enter()?;
-            let x = self.unary()?;
-            self.depth -= 1;
-            return Ok(Expr::Not(Box::new(x)));
-        }
-        if self.rest().starts_with('(') {
-            self.enter()?;
-            self.pos += 1;
-            let x = self.or()?;
-            self.expect_char(')', "')' to close '('")?;
-            self.depth -= 1;
-            return Ok(x);
-        }
-        self.predicate().map(Expr::Pred)
-    }
-
-    fn field(&mut self) -> R<Field> {
-        let at = self.pos;
-        let Some((rest, name)) = lexer::word(self.rest()) else {
-            return Err(self.err(format!("expected a field name, 'not' or '(', found {}", self.found())));
         };
-        if ["and", "or", "not"].iter().any(|k| k.eq_ignore_ascii_case(name)) {
-            return Err(self.err(format!("expected a field name, found the keyword '{name}'")));
+    }
+}
+
+/// `FIELD OPERATOR ...`.
+fn predicate(input: &str) -> PResult<'_, Predicate> {
+    let (rest, field) = field(input)?;
+    let op_at = skip(rest);
+    let (rest, op_word) = match operator(op_at) {
+        Ok(ok) => ok,
+        Err(Err::Error(_)) => {
+            return Err(failure(
+                op_at,
+                format!(
+                    "expected an operator ({OPERATORS}) after field '{field}', found {}",
+                    found(op_at)
+                ),
+            ))
         }
-        self.advance_to(rest);
-        let name = schema::canonical_name(name);
-        let mut form = FieldForm::Default;
-        if let Some(after) = self.rest().strip_prefix('.') {
-            let Some((rest, suffix)) = lexer::word(after) else {
-                return Err(self.err("expected 'raw' or 'decoded' after '.'"));
+        Err(e) => return Err(e),
+    };
+    let mut cased_at = None;
+    let (rest, op) = match op_word.as_str() {
+        "==" | "!=" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let (rest, v) = expect(value_token, "a string or a number")(rest)?;
+            (
+                rest,
+                if op_word == "==" {
+                    Op::Eq(v)
+                } else {
+                    Op::Ne(v)
+                },
+            )
+        }
+        "<" | "<=" | ">" | ">=" => {
+            no_cased(rest, "a numeric comparison")?;
+            let cmp = match op_word.as_str() {
+                "<" => CmpOp::Lt,
+                "<=" => CmpOp::Le,
+                ">" => CmpOp::Gt,
+                _ => CmpOp::Ge,
             };
-            form = if suffix.eq_ignore_ascii_case("raw") {
-                FieldForm::Raw
-            } else if suffix.eq_ignore_ascii_case("decoded") {
-                FieldForm::Decoded
-            } else {
-                return Err(self.err_at(self.pos + 1, format!("unknown field form '.{suffix}' (expected .raw or .decoded)")));
+            let (rest, n) = expect(
+                preceded(blank, number),
+                format!("a number after '{op_word}'"),
+            )(rest)?;
+            (rest, Op::Cmp(cmp, n))
+        }
+        "contains" | "startswith" | "endswith" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let quant_at = skip(rest);
+            let (rest, quant) = match alt((keyword("any"), keyword("all"))).parse(quant_at) {
+                Ok((r, q)) if q.eq_ignore_ascii_case("any") => (r, Some(Quantifier::Any)),
+                Ok((r, _)) if op_word == "contains" => (r, Some(Quantifier::All)),
+                Ok(_) => {
+                    return Err(failure(
+                        quant_at,
+                        format!("'{op_word} all' is not an operator: use '{op_word} any (...)', or 'and' between predicates"),
+                    ))
+                }
+                Err(_) => (rest, None),
             };
-            self.advance_to(rest);
-            if form == FieldForm::Decoded && !schema::is_command_line(&name) {
-                return Err(self.err_at(at, format!("'{name}.decoded' does not exist: only CommandLine and ParentCommandLine have decoded text")));
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let (rest, patterns) = match quant {
+                Some(_) => paren_list(rest, "pattern", pattern)?,
+                None => {
+                    let (r, p) = pattern(rest)?;
+                    (r, vec![p])
+                }
+            };
+            let op = match op_word.as_str() {
+                "contains" => Op::Contains(quant.unwrap_or(Quantifier::Any), patterns),
+                "startswith" => Op::StartsWith(patterns),
+                _ => Op::EndsWith(patterns),
+            };
+            (rest, op)
+        }
+        "like" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let (rest, glob) = pattern(rest)?;
+            (rest, Op::Like(glob))
+        }
+        "matches" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let at = skip(rest);
+            let (rest, re) = pattern(at)?;
+            if let Err(e) = regex::RegexBuilder::new(&re)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+            {
+                return Err(failure(at, format!("invalid regex: {}", regex_reason(&e))));
             }
+            (rest, Op::Matches(re))
         }
-        Ok(Field { name, form })
+        "in" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let item = expect(value_token, "a string or a number");
+            paren_list(rest, "value", item).map(|(r, vs)| (r, Op::In(vs)))?
+        }
+        _ => {
+            no_cased(rest, "'exists'")?;
+            (rest, Op::Exists)
+        }
+    };
+    let cased = cased_at.is_some();
+    Ok((rest, Predicate { field, op, cased }))
+}
+
+/// The line of a regex error that says what is wrong: its last, without
+/// the `error: ` label (the first lines repeat the pattern with a caret).
+fn regex_reason(e: &regex::Error) -> String {
+    let text = e.to_string();
+    let last = text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resync_goes_to_the_next_rule_line() {
+        let text = "rule a {\n  when: x ??\n}\n  rule b {}\nrule c";
+        let b = text.find("  rule b").unwrap_or(0);
+        assert_eq!(resync(text, 0, text.find("??").unwrap_or(0)), b);
+        // The error on a line that starts a rule: resume on that line.
+        let text = "rule a { when: x exists\nrule b { }";
+        let b = text.find("rule b").unwrap_or(0);
+        assert_eq!(resync(text, 0, b), b);
+        // The error on the rule's own line: resume after it.
+        assert_eq!(resync("rule rule a", 0, 5), 11);
     }
 
-    fn predicate(&mut self) -> R<Predicate> {
-        let field = self.field()?;
-        self.skip_blank();
-        let op_at = self.pos;
-        let normal = field.form == FieldForm::Default && schema::is_command_line(&field.name);
-        let mut cased_at: Option<usize> = None;
-        let op = if let Some((rest, sym)) = lexer::symbol(self.rest()) {
-            self.advance_to(rest);
-            match sym {
-                "==" | "!=" => {
-                    cased_at = cased_at.or(self.cased());
-                    let v = self.value()?;
-                    if sym == "==" { Op::Eq(v) } else { Op::Ne(v) }
-                }
-                _ => {
-                    let op = match sym {
-                        "<" => CmpOp::Lt,
-                        "<=" => CmpOp::Le,
-                        ">" => CmpOp::Gt,
-                        _ => CmpOp::Ge,
-                    };
-                    self.skip_blank();
-                    if self.keyword("cased") {
-                        return Err(self.err_at(op_at, "'cased' has no meaning on a numeric comparison"));
-                    }
-                    match self.value()? {
-                        Value::Num(n) => Op::Cmp(op, n),
-                        Value::Str(_) => return Err(self.err_at(op_at, format!("'{sym}' compares numbers: give a number"))),
-                    }
-                }
-            }
-        } else {
-            let Some((rest, word)) = lexer::word(self.rest()) else {
-                return Err(self.err(format!(
-                    "expected an operator (==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=) after field '{}', found {}",
-                    field, self.found()
-                )));
-            };
-            let word = word.to_ascii_lowercase();
-            self.advance_to(rest);
-            match word.as_str() {
-                "contains" | "startswith" | "endswith" => {
-                    cased_at = cased_at.or(self.cased());
-                    let quant = if self.keyword("any") {
-                        Some(Quantifier::Any)
-                    } else if word == "contains" && self.keyword("all") {
-                        Some(Quantifier::All)
-                    } else {
-                        None
-                    };
-                    cased_at = cased_at.or(self.cased());
-                    let pats = match quant {
-                        Some(_) => self.paren_list(|p| p.pattern())?,
-                        None => vec![self.pattern()?],
-                    };
-                    match word.as_str() {
-                        "contains" => Op::Contains(quant.unwrap_or(Quantifier::Any), pats),
-                        "startswith" => Op::StartsWith(pats),
-                        _ => Op::EndsWith(pats),
-                    }
-                }
-                "like" => {
-                    cased_at = cased_at.or(self.cased());
-                    Op::Like(self.pattern()?)
-                }
-                "matches" => {
-                    cased_at = cased_at.or(self.cased());
-                    self.skip_blank();
-                    let at = self.pos;
-                    let re = self.pattern()?;
-                    if let Err(e) = regex::RegexBuilder::new(&re).size_limit(REGEX_SIZE_LIMIT).build() {
-                        let msg = e.to_string();
-                        let last = msg.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
-                        return Err(self.err_at(at, format!("invalid regex: {last}")));
-                    }
-                    Op::Matches(re)
-                }
-                "in" => {
-                    cased_at = cased_at.or(self.cased());
-                    Op::In(self.paren_list(|p| p.value())?)
-                }
-                "exists" => {
-                    self.skip_blank();
-                    if self.keyword("cased") {
-                        return Err(self.err_at(op_at, "'cased' has no meaning on 'exists'"));
-                    }
-                    Op::Exists
-                }
-                _ => {
-                    return Err(self.err_at(op_at, format!(
-                        "expected an operator (==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=) after field '{field}', found '{word}'"
-                    )))
-                }
-            }
-        };
-        let cased = cased_at.is_some();
-        if let (Some(at), true) = (cased_at, normal) {
-            return Err(self.err_at(at, format!(
-                "'cased' cannot apply to {field}: its normal form is case-folded; read the value as written with '{}.raw'",
-                field.name
-            )));
-        }
-        Ok(Predicate { field, op, cased })
-    }
-
-    /// `cased` at the cursor: consumed, and its offset returned.
-    fn cased(&mut self) -> Option<usize> {
-        self.skip_blank();
-        let at = self.pos;
-        self.keyword("cased").then_some(at)
-    }
-
-    /// A non-empty string pattern.
-    fn pattern(&mut self) -> R<String> {
-        let (s, at) = self.string()?;
-        if s.is_empty() {
-            return Err(self.err_at(at, "empty pattern"));
-        }
-        Ok(s)
-    }
-
-    /// A string or a number.
-    fn value(&mut self) -> R<Value> {
-        self.skip_blank();
-        if let Some((rest, n)) = lexer::number(self.rest()) {
-            let at = self.pos;
-            self.advance_to(rest);
-            return match n.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(Value::Num(v)),
-                _ => Err(self.err_at(at, format!("number '{n}' is out of range"))),
-            };
-        }
-        Ok(Value::Str(self.string()?.0))
+    #[test]
+    fn lines_count_incrementally() {
+        let text = "ab\ncdé\n\nx";
+        let mut l = Lines::new(text);
+        assert_eq!(l.position(0), (1, 1));
+        assert_eq!(l.position(4), (2, 2));
+        assert_eq!(l.position(text.len()), (4, 2));
+        assert_eq!(l.position(1), (1, 2));
     }
 }

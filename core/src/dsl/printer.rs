@@ -1,8 +1,9 @@
 //! Asts back to rule source, in one canonical layout. `parse(print(ast))`
-//! gives the same ast back (a property test).
+//! gives the same ast back (a property test in `core/tests/dsl.rs`).
 
 use std::fmt::Write;
 
+use super::lexer::is_bare_tag;
 use crate::ast::{Expr, Op, Predicate, Quantifier, Rule, Value};
 
 pub(super) fn rule(r: &Rule) -> String {
@@ -29,11 +30,9 @@ pub(super) fn rule(r: &Rule) -> String {
     s
 }
 
+/// Bare when it has the shape of one, else a string.
 fn tag(t: &str) -> String {
-    let bare = !t.is_empty()
-        && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
-    if bare {
+    if is_bare_tag(t) {
         t.to_string()
     } else {
         string(t)
@@ -56,7 +55,7 @@ pub(super) fn string(s: &str) -> String {
             '\r' => out.push_str("\\r"),
             '\0' => out.push_str("\\0"),
             c if c.is_control() => {
-                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
             }
             c => out.push(c),
         }
@@ -67,7 +66,11 @@ pub(super) fn string(s: &str) -> String {
 
 fn expr(e: &Expr, out: &mut String) {
     match e {
-        Expr::And(xs) => join(xs, " and ", out, |x| matches!(x, Expr::And(_) | Expr::Or(_))),
+        // `and` binds tighter than `or`, so only a nested `and` (kept as
+        // written, not flattened) and an `or` need parentheses here.
+        Expr::And(xs) => join(xs, " and ", out, |x| {
+            matches!(x, Expr::And(_) | Expr::Or(_))
+        }),
         Expr::Or(xs) => join(xs, " or ", out, |x| matches!(x, Expr::Or(_))),
         Expr::Not(x) => {
             out.push_str("not ");
@@ -103,10 +106,18 @@ fn value(v: &Value) -> String {
     }
 }
 
+/// A finite number in the form the grammar reads, `-?[0-9]+(\.[0-9]+)?`,
+/// that parses back to the same f64. Rust's `{}` gives the shortest such
+/// digits and never an exponent; the fallback only guards that.
 fn number(n: f64) -> String {
-    // Rust prints finite floats without exponents, in a form that parses back
-    // to the same value.
-    format!("{n}")
+    let s = format!("{n}");
+    if s.contains(['e', 'E']) {
+        return format!("{n:.1100}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string();
+    }
+    s
 }
 
 fn list(items: impl Iterator<Item = String>) -> String {
@@ -116,15 +127,15 @@ fn list(items: impl Iterator<Item = String>) -> String {
 fn predicate(p: &Predicate, out: &mut String) {
     let _ = write!(out, "{} ", p.field);
     let cased = if p.cased { "cased " } else { "" };
-    let pats = |ps: &[String]| list(ps.iter().map(|s| string(s)));
+    let patterns = |ps: &[String]| list(ps.iter().map(|s| string(s)));
     let one_or_any = |word: &str, ps: &[String]| match ps {
         [one] => format!("{word} {cased}{}", string(one)),
-        _ => format!("{word} any {cased}{}", pats(ps)),
+        _ => format!("{word} any {cased}{}", patterns(ps)),
     };
     let text = match &p.op {
         Op::Eq(v) => format!("== {cased}{}", value(v)),
         Op::Ne(v) => format!("!= {cased}{}", value(v)),
-        Op::Contains(Quantifier::All, ps) => format!("contains all {cased}{}", pats(ps)),
+        Op::Contains(Quantifier::All, ps) => format!("contains all {cased}{}", patterns(ps)),
         Op::Contains(Quantifier::Any, ps) => one_or_any("contains", ps),
         Op::StartsWith(ps) => one_or_any("startswith", ps),
         Op::EndsWith(ps) => one_or_any("endswith", ps),
@@ -135,4 +146,34 @@ fn predicate(p: &Predicate, out: &mut String) {
         Op::Cmp(op, n) => format!("{} {}", op.as_str(), number(*n)),
     };
     out.push_str(&text);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_no_exponent() {
+        for n in [
+            0.0,
+            -0.0,
+            3.0,
+            -1.5,
+            1e300,
+            1e-300,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+        ] {
+            let s = number(n);
+            assert!(!s.contains('e'), "{s}");
+            assert_eq!(s.parse::<f64>().ok(), Some(n), "{s}");
+        }
+    }
+
+    #[test]
+    fn strings_pick_their_quotes() {
+        assert_eq!(string(r"C:\it's"), r"'C:\it''s'");
+        assert_eq!(string("a\n\"\\\u{7}"), r#""a\n\"\\\u{7}""#);
+    }
 }
