@@ -9,7 +9,6 @@ use super::atoms::necessary_atoms;
 use super::glob::glob_to_regex;
 use super::{
     kind_index, Anchor, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
-    REGEX_SIZE_LIMIT,
 };
 use crate::ast::{Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
 use crate::dsl::{self, Origin};
@@ -405,15 +404,5 @@ fn unreachable_empty() -> CExpr {
 }
 
 fn build_regex(re: &str) -> Result<regex::Regex, String> {
-    regex::RegexBuilder::new(re)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            let msg = e.to_string();
-            format!(
-                "invalid regex: {}",
-                msg.lines().last().unwrap_or("").trim()
-            )
-        })
+    super::build_regex(re).map_err(|reason| format!("invalid regex: {reason}"))
 }

@@ -218,6 +218,21 @@ impl CPred {
     }
 }
 
+/// Builds a rule regex with the size limits every regex gets, the same for
+/// the parser's check, the Sigma loader and the compiler. The error is the
+/// `regex` crate's reason, in one line.
+pub(crate) fn build_regex(re: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(re)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            let text = e.to_string();
+            let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        })
+}
+
 /// Parses a field value as a number: decimal, or `0x` hexadecimal.
 pub(crate) fn parse_number(s: &str) -> Option<f64> {
     let t = s.trim();

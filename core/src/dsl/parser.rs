@@ -25,7 +25,6 @@ use super::Origin;
 use crate::ast::{
     CmpOp, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Quantifier, Rule, Value,
 };
-use crate::compile::REGEX_SIZE_LIMIT;
 use crate::error::{RuleError, RuleErrors};
 use crate::schema;
 
@@ -769,11 +768,8 @@ fn predicate(input: &str) -> PResult<'_, Predicate> {
             let (rest, ()) = cased(rest, &field, &mut cased_at)?;
             let at = skip(rest);
             let (rest, re) = pattern(at)?;
-            if let Err(e) = regex::RegexBuilder::new(&re)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-            {
-                return Err(failure(at, format!("invalid regex: {}", regex_reason(&e))));
+            if let Err(reason) = crate::compile::build_regex(&re) {
+                return Err(failure(at, format!("invalid regex: {reason}")));
             }
             (rest, Op::Matches(re))
         }
@@ -791,17 +787,6 @@ fn predicate(input: &str) -> PResult<'_, Predicate> {
     Ok((rest, Predicate { field, op, cased }))
 }
 
-/// The line of a regex error that says what is wrong: its last, without
-/// the `error: ` label (the first lines repeat the pattern with a caret).
-fn regex_reason(e: &regex::Error) -> String {
-    let text = e.to_string();
-    let last = text
-        .lines()
-        .rfind(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
-    last.strip_prefix("error: ").unwrap_or(last).to_string()
-}
 
 #[cfg(test)]
 mod tests {

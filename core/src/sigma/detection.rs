@@ -118,13 +118,8 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
                 }
             }
             let re = if flags.is_empty() { text } else { format!("(?{flags}){text}") };
-            if let Err(e) = regex::RegexBuilder::new(&re)
-                .size_limit(crate::compile::REGEX_SIZE_LIMIT)
-                .build()
-            {
-                let msg = e.to_string();
-                let last = msg.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
-                return Err(format!("regex not supported by the linear-time engine: {last}"));
+            if let Err(reason) = crate::compile::build_regex(&re) {
+                return Err(format!("regex not supported by the linear-time engine: {reason}"));
             }
             // Sigma regexes are case-sensitive unless they say otherwise.
             xs.push(pred(Op::Matches(re), true));
