@@ -4,6 +4,7 @@ mod input;
 mod output;
 mod rules;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -19,7 +20,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan JSON Lines events (or a JSON array file) and print detections.
+    /// Scan events (JSON Lines, a JSON array, concatenated JSON objects, or
+    /// Windows .evtx files; directories recursively) and print detections.
     Scan(ScanArgs),
     /// Parse and compile rule files; print every error.
     Check {
@@ -62,7 +64,8 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
-    /// Input files; `-` or nothing reads standard input.
+    /// Input files or directories (every .evtx, .json, .jsonl and .ndjson
+    /// file under them); `-` or nothing reads standard input.
     files: Vec<String>,
 }
 
@@ -111,24 +114,36 @@ fn scan(args: ScanArgs) -> ExitCode {
         args.files
     };
     // Refuse unreadable paths before printing anything.
-    for f in &files {
-        if f != "-" {
-            if let Err(e) = std::fs::metadata(f) {
-                eprintln!("error: cannot read {f}: {e}");
-                return ExitCode::from(2);
-            }
+    let inputs = match input::expand(&files) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
-    }
+    };
     let started = Instant::now();
     let mut scanner = landwatch::Scanner::new(std::sync::Arc::new(rules)).with_schema(args.schema);
+    let progress = input::Progress::new(&inputs);
     let mut out = output::Printer::new(args.format);
     let mut summary = output::Summary::default();
-    for f in &files {
-        if let Err(e) = input::scan_file(f, &mut scanner, &mut out, &mut summary) {
-            eprintln!("error: cannot read {f}: {e}");
+    summary.progress = progress.bar().cloned();
+    if std::io::stdout().is_terminal() {
+        out.progress = progress.bar().cloned();
+    }
+    for i in &inputs {
+        let mut sink = input::Sink {
+            scanner: &mut scanner,
+            out: &mut out,
+            summary: &mut summary,
+            progress: &progress,
+        };
+        if let Err(e) = input::scan(i, &mut sink) {
+            progress.finish();
+            eprintln!("error: cannot read {}: {e}", i.name);
             return ExitCode::from(2);
         }
     }
+    progress.finish();
     for d in scanner.flush() {
         out.detection(&d, "-", 0, &mut summary);
     }

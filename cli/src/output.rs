@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Duration;
 
+use indicatif::ProgressBar;
 use landwatch::{Detection, EventError, Level, Rules};
 use serde::Serialize;
 
@@ -17,6 +18,9 @@ pub struct Printer {
     colour: bool,
     out: BufWriter<io::Stdout>,
     header_done: bool,
+    /// Set when a progress bar shares the terminal with standard output:
+    /// each detection is then written whole, with the bar lifted.
+    pub progress: Option<ProgressBar>,
 }
 
 #[derive(Serialize)]
@@ -37,16 +41,26 @@ impl Printer {
             colour: io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
             out: BufWriter::new(io::stdout()),
             header_done: false,
+            progress: None,
         }
     }
 
     pub fn detection(&mut self, d: &Detection, file: &str, line: u64, summary: &mut Summary) {
         *summary.by_level.entry(d.level).or_default() += 1;
         // A closed pipe (`| head`) ends output quietly; the scan still counts.
-        let _ = match self.format {
-            Format::Jsonl => self.jsonl(d, file, line),
-            Format::Table => self.row(d, file, line),
+        let write = |p: &mut Printer| {
+            let _ = match p.format {
+                Format::Jsonl => p.jsonl(d, file, line),
+                Format::Table => p.row(d, file, line),
+            };
         };
+        match self.progress.clone() {
+            Some(bar) => bar.suspend(|| {
+                write(self);
+                let _ = self.out.flush();
+            }),
+            None => write(self),
+        }
     }
 
     fn jsonl(&mut self, d: &Detection, file: &str, line: u64) -> io::Result<()> {
@@ -109,16 +123,29 @@ pub struct Summary {
     pub rejected: BTreeMap<&'static str, u64>,
     pub by_level: BTreeMap<Level, u64>,
     reported: u64,
+    /// The progress bar that messages must not tear, when one is drawn.
+    pub progress: Option<ProgressBar>,
 }
 
 impl Summary {
     pub fn reject(&mut self, file: &str, line: u64, e: &EventError) {
-        *self.rejected.entry(e.reason()).or_default() += 1;
+        self.reject_because(file, line, e.reason(), e);
+    }
+
+    /// Counts a skipped event under `reason`, reporting the first ones.
+    pub fn reject_because(&mut self, file: &str, line: u64, reason: &'static str, e: &dyn std::fmt::Display) {
+        *self.rejected.entry(reason).or_default() += 1;
         self.reported += 1;
-        if self.reported <= MAX_REPORTED_REJECTIONS {
-            eprintln!("{file}:{line}: skipped: {e}");
+        let message = if self.reported <= MAX_REPORTED_REJECTIONS {
+            format!("{file}:{line}: skipped: {e}")
         } else if self.reported == MAX_REPORTED_REJECTIONS + 1 {
-            eprintln!("(further skipped lines are only counted)");
+            "(further skipped events are only counted)".to_string()
+        } else {
+            return;
+        };
+        match &self.progress {
+            Some(bar) => bar.suspend(|| eprintln!("{message}")),
+            None => eprintln!("{message}"),
         }
     }
 

@@ -127,6 +127,55 @@ fn json_array_files_are_read_too() {
     assert_eq!(d["line"], 3);
 }
 
+/// Pretty-printed objects one after another (as `evtx_dump -o json` writes
+/// them): each is an event at the line where it starts; a broken one is one
+/// counted rejection and the next object is still read.
+#[test]
+fn concatenated_pretty_printed_objects_are_read_and_a_broken_one_is_skipped() {
+    let rules = temp_file("pretty.lw", RULE.as_bytes());
+    let hit = "{\n  \"EventID\": 1,\n  \"Image\": \"C:\\\\certutil.exe\",\n  \"CommandLine\": \"certutil -urlcache x\"\n}\n";
+    let broken = "{\n  \"EventID\": 1,\n  \"Image\": oops\n}\n";
+    let text = format!("\n{hit}{broken}{hit}");
+    let events = temp_file("pretty.json", text.as_bytes());
+    let out = scan_jsonl(&rules, &events);
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<u64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![2, 11]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&format!("{}:7: skipped", events.display())), "{stderr}");
+    assert!(stderr.contains("3 events read, 1 rejected (1 malformed JSON)"), "{stderr}");
+}
+
+/// A directory is read recursively (event files only, in name order); a file
+/// that claims to be EVTX but is not is one counted rejection, not a crash.
+#[test]
+fn directories_are_read_recursively_and_a_damaged_evtx_is_counted() {
+    let rules = temp_file("dir.lw", RULE.as_bytes());
+    let dir = std::env::temp_dir().join(format!("landwatch-cli-dir-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("b/c")).unwrap();
+    let event = b"{\"EventID\":1,\"Image\":\"C:\\\\certutil.exe\",\"CommandLine\":\"certutil -urlcache\"}\n";
+    std::fs::write(dir.join("a.jsonl"), event).unwrap();
+    std::fs::write(dir.join("b/c/d.json"), event).unwrap();
+    std::fs::write(dir.join("b/notes.txt"), b"not events").unwrap();
+    let mut fake = b"ElfFile\0".to_vec();
+    fake.extend_from_slice(&[0xAB; 300]);
+    std::fs::write(dir.join("b/damaged.evtx"), &fake).unwrap();
+    let out = scan_jsonl(&rules, &dir);
+    assert_eq!(out.status.code(), Some(0));
+    let files: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["file"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(files[0].ends_with("a.jsonl") && files[1].ends_with("d.json"), "{files:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("damaged.evtx:0: skipped"), "{stderr}");
+    assert!(stderr.contains("3 events read, 1 rejected (1 unreadable EVTX file)"), "{stderr}");
+}
+
 #[test]
 fn the_builtin_pack_lists_and_finds_the_example_intrusion() {
     let out = landwatch(&["rules"]);

@@ -1,0 +1,121 @@
+//! JSON events: JSON Lines (one object a line), one JSON array of objects,
+//! or objects one after another across lines (pretty-printed exports, such as
+//! `evtx_dump -o json`). Lines or objects that cannot be read are reported,
+//! counted and skipped.
+
+use std::io::{self, BufRead, BufReader, Read};
+
+use serde_json::value::RawValue;
+
+use super::Sink;
+
+/// Scans one JSON input to its end.
+pub fn scan(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()> {
+    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut line = Vec::with_capacity(4096);
+    let mut number = 0u64;
+    let mut seen_event = false;
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        sink.progress.inc(n as u64);
+        number += 1;
+        let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
+            continue;
+        };
+        if !seen_event && (line[first] == b'[' || is_unfinished(&line)) {
+            // One array, or objects spanning lines: read the rest, parse as a stream.
+            let mut all = std::mem::take(&mut line);
+            let more = reader.read_to_end(&mut all)?;
+            sink.progress.inc(more as u64);
+            if all[first] == b'[' {
+                scan_array(name, number, &all, sink);
+            } else {
+                scan_stream(name, number, &all, sink);
+            }
+            return Ok(());
+        }
+        seen_event = true;
+        sink.event(name, number, &line);
+    }
+    Ok(())
+}
+
+/// True when the line is the start of a JSON value that goes on past it.
+fn is_unfinished(line: &[u8]) -> bool {
+    matches!(serde_json::from_slice::<serde::de::IgnoredAny>(line), Err(e) if e.is_eof())
+}
+
+/// Turns byte offsets into line numbers, moving forward only.
+struct Lines<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, offset: usize) -> u64 {
+        let offset = offset.min(self.text.len());
+        if offset > self.offset {
+            self.line += memchr::memchr_iter(b'\n', &self.text[self.offset..offset]).count() as u64;
+            self.offset = offset;
+        }
+        self.line
+    }
+}
+
+fn offset_in(all: &[u8], part: &str) -> usize {
+    part.as_ptr() as usize - all.as_ptr() as usize
+}
+
+fn scan_array(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+    let items: Vec<&RawValue> = match serde_json::from_slice(all) {
+        Ok(items) => items,
+        Err(e) => {
+            sink.summary.events += 1;
+            let line = first_line + e.line().saturating_sub(1) as u64;
+            let err = landwatch::EventError::Json(format!("JSON array file: {e}"));
+            sink.summary.reject(name, line, &err);
+            return;
+        }
+    };
+    let mut lines = Lines { text: all, offset: 0, line: first_line };
+    for item in items {
+        let line = lines.at(offset_in(all, item.get()));
+        sink.event(name, line, item.get().as_bytes());
+    }
+}
+
+/// Values one after another. After a malformed one the stream resumes at the
+/// next line that starts with `{`, so one broken object costs one rejection.
+fn scan_stream(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+    let mut lines = Lines { text: all, offset: 0, line: first_line };
+    let mut start = 0;
+    while start < all.len() {
+        let mut stream = serde_json::Deserializer::from_slice(&all[start..]).into_iter::<&RawValue>();
+        let failed = loop {
+            match stream.next() {
+                None => break None,
+                Some(Ok(v)) => {
+                    let line = lines.at(offset_in(all, v.get()));
+                    sink.event(name, line, v.get().as_bytes());
+                }
+                Some(Err(e)) => break Some(e),
+            }
+        };
+        let Some(e) = failed else { return };
+        // Where the bad value began: just past the last good one.
+        let bad = start + stream.byte_offset();
+        let bad = bad + all[bad..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+        sink.summary.events += 1;
+        let line = lines.at(bad);
+        sink.summary.reject(name, line, &landwatch::EventError::Json(e.to_string()));
+        start = match memchr::memmem::find(&all[bad..], b"\n{") {
+            Some(i) => bad + i + 1,
+            None => all.len(),
+        };
+    }
+}

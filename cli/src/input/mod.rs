@@ -1,0 +1,184 @@
+//! Reading events: files, directories (recursively) and standard input.
+//!
+//! Three shapes of JSON (JSON Lines, one JSON array, or concatenated objects
+//! such as pretty-printed exports) and Windows `.evtx` files, told apart by
+//! their first bytes, not by their names. Every event or record that cannot
+//! be read is reported, counted and skipped; one bad record never ends a file.
+
+mod evtx;
+mod json;
+
+use std::fs::File;
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use landwatch::Scanner;
+
+use crate::output::{Printer, Summary};
+
+/// The first bytes of every `.evtx` file.
+const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+
+/// File names taken from a directory; a file named on the command line is
+/// read whatever its name.
+const EXTENSIONS: &[&str] = &["evtx", "json", "jsonl", "ndjson"];
+
+/// One thing to read.
+pub struct Input {
+    /// As shown in output: the path, or `-` for standard input.
+    pub name: String,
+    path: Option<PathBuf>,
+    size: u64,
+}
+
+/// Expands the command line's paths: `-` is standard input, a directory is
+/// every `.evtx`, `.json`, `.jsonl` and `.ndjson` file under it (sorted, so
+/// output order is stable). A path that cannot be read is an error.
+pub fn expand(paths: &[String]) -> Result<Vec<Input>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p == "-" {
+            out.push(Input { name: "-".into(), path: None, size: 0 });
+            continue;
+        }
+        let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {p}: {e}"))?;
+        if meta.is_dir() {
+            let before = out.len();
+            walk(Path::new(p), &mut out).map_err(|e| format!("cannot read {p}: {e}"))?;
+            if out.len() == before {
+                eprintln!("warning: {p}: no .evtx, .json, .jsonl or .ndjson files");
+            }
+        } else {
+            out.push(Input { name: p.clone(), path: Some(PathBuf::from(p)), size: meta.len() });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) -> io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<io::Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        let meta = std::fs::metadata(&path)?;
+        if meta.is_dir() {
+            walk(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+        {
+            out.push(Input { name: path.display().to_string(), path: Some(path), size: meta.len() });
+        }
+    }
+    Ok(())
+}
+
+/// What scanning one input needs.
+pub struct Sink<'a> {
+    pub scanner: &'a mut Scanner,
+    pub out: &'a mut Printer,
+    pub summary: &'a mut Summary,
+    pub progress: &'a Progress,
+}
+
+impl Sink<'_> {
+    /// Scans one event's JSON text; `line` is where it starts (or the EVTX
+    /// record number).
+    fn event(&mut self, name: &str, line: u64, bytes: &[u8]) {
+        self.summary.events += 1;
+        match self.scanner.scan_json(bytes) {
+            Ok(detections) => {
+                for d in &detections {
+                    self.out.detection(d, name, line, self.summary);
+                }
+            }
+            Err(e) => self.summary.reject(name, line, &e),
+        }
+    }
+}
+
+/// Scans one input to its end.
+pub fn scan(input: &Input, sink: &mut Sink<'_>) -> io::Result<()> {
+    sink.progress.file(&input.name);
+    let Some(path) = &input.path else {
+        let mut stdin = io::stdin().lock();
+        let mut head = Vec::with_capacity(8);
+        (&mut stdin).take(8).read_to_end(&mut head)?;
+        if head == EVTX_MAGIC {
+            // The EVTX parser seeks, so standard input is read whole first.
+            stdin.read_to_end(&mut head)?;
+            return evtx::scan_buffer(&input.name, head, sink);
+        }
+        return json::scan(&input.name, io::Cursor::new(head).chain(stdin), sink);
+    };
+    let mut file = File::open(path)?;
+    let mut head = [0u8; 8];
+    let n = read_up_to(&mut file, &mut head)?;
+    if &head[..n] == EVTX_MAGIC {
+        drop(file);
+        evtx::scan_file(&input.name, path, input.size, sink)
+    } else {
+        json::scan(&input.name, io::Cursor::new(head[..n].to_vec()).chain(file), sink)
+    }
+}
+
+fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// A progress bar over the bytes of all inputs, drawn on standard error when
+/// it is a terminal (and never for standard input, whose size is unknown).
+pub struct Progress(Option<ProgressBar>);
+
+impl Progress {
+    pub fn new(inputs: &[Input]) -> Progress {
+        let total: u64 = inputs.iter().map(|i| i.size).sum();
+        let show = io::stderr().is_terminal() && inputs.iter().all(|i| i.path.is_some()) && total > 0;
+        if !show {
+            return Progress(None);
+        }
+        let bar = ProgressBar::new(total);
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {msg}",
+        ) {
+            bar.set_style(style);
+        }
+        Progress(Some(bar))
+    }
+
+    /// The bar, for output that must not tear it.
+    pub fn bar(&self) -> Option<&ProgressBar> {
+        self.0.as_ref()
+    }
+
+    fn file(&self, name: &str) {
+        if let Some(b) = &self.0 {
+            let short = Path::new(name).file_name().map_or(name.into(), |f| f.to_string_lossy());
+            b.set_message(short.into_owned());
+        }
+    }
+
+    fn inc(&self, bytes: u64) {
+        if let Some(b) = &self.0 {
+            b.inc(bytes);
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
