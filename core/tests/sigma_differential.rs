@@ -132,32 +132,6 @@ fn events_for(rule: &NaiveRule) -> (BTreeSet<Fields>, usize) {
     (out, unbuilt)
 }
 
-/// Known disagreements: engine behaviours that differ from Sigma and look
-/// like engine bugs (reported, not fixed here). A disagreement is one of them
-/// when the naive evaluator, replaying that behaviour, agrees with the engine.
-fn known_exception(rule: &NaiveRule, ev: &Fields, engine: bool) -> Option<&'static str> {
-    use naive_sigma::{with_quirk, Quirk};
-    [
-        // Sigma: `Field: null` matches an absent *or empty* field. The
-        // engine's `null` is `not exists`, so an empty value fails it.
-        (
-            Quirk::NullIsAbsentOnly,
-            "null does not match an empty value",
-        ),
-        // Sigma: `\\` is one backslash, with or without wildcards. The engine
-        // unescapes values without wildcards but passes values with live
-        // wildcards to a `like` glob as written, so `':*\\'` needs two
-        // backslashes in the event (proc_creation_win_net_use_password_plaintext).
-        (
-            Quirk::DoubleBackslashInGlobs,
-            "\\\\ kept as two backslashes beside wildcards",
-        ),
-    ]
-    .into_iter()
-    .find(|(q, _)| with_quirk(*q, || rule.eval(ev)) == Ok(engine))
-    .map(|(_, why)| why)
-}
-
 /// A flat Sysmon JSON object; `EventID` as a number, as Sysmon writes it.
 fn to_json(ev: &Fields) -> String {
     let map: serde_json::Map<String, serde_json::Value> = ev
@@ -220,7 +194,6 @@ struct Figures {
     no_event: Vec<String>,
     selections_unbuilt: usize,
     cross_checked: usize,
-    exceptions: BTreeMap<&'static str, usize>,
     disagreements: Vec<Disagreement>,
     /// Events the engine judged differently from fields and from JSON.
     json_differs: Vec<String>,
@@ -268,9 +241,6 @@ impl Figures {
             "  selections (or variants) with no constructible event: {}",
             self.selections_unbuilt
         );
-        for (why, n) in &self.exceptions {
-            println!("  known engine difference ({why}): {n} verdicts");
-        }
         println!("  disagreements: {}", self.disagreements.len());
         println!(
             "  fields and JSON scanned differently: {}",
@@ -398,7 +368,7 @@ fn differential(files: &[(String, String)]) -> Figures {
                     fig.neither += 1;
                 }
             } else {
-                fig.differ(file, id, rule, &ev, engine, naive);
+                fig.differ(file, id, &ev, engine, naive);
             }
             // Every other rule the engine fired must match for the naive side too.
             for other in fired.iter().filter(|o| *o != id) {
@@ -406,7 +376,7 @@ fn differential(files: &[(String, String)]) -> Figures {
                 fig.cross_checked += 1;
                 let naive = orule.eval(&ev);
                 if naive != Ok(true) {
-                    fig.differ(ofile, other, orule, &ev, true, naive);
+                    fig.differ(ofile, other, &ev, true, naive);
                 }
             }
         }
@@ -419,21 +389,17 @@ impl Figures {
         &mut self,
         file: &str,
         id: &str,
-        rule: &NaiveRule,
         ev: &Fields,
         engine: bool,
         naive: Result<bool, String>,
     ) {
-        match known_exception(rule, ev, engine) {
-            Some(why) => *self.exceptions.entry(why).or_default() += 1,
-            None => self.disagreements.push(Disagreement {
-                file: file.to_string(),
-                rule: id.to_string(),
-                event: ev.clone(),
-                engine,
-                naive,
-            }),
-        }
+        self.disagreements.push(Disagreement {
+            file: file.to_string(),
+            rule: id.to_string(),
+            event: ev.clone(),
+            engine,
+            naive,
+        });
     }
 }
 
@@ -475,7 +441,5 @@ fn engine_and_naive_evaluator_agree_on_the_other_modifiers() {
     fig.print("support/sigma_modifiers.yml");
     assert!(fig.rules >= 14, "only {} rules checked", fig.rules);
     assert!(fig.no_event.is_empty());
-    // The two reproductions show the engine differences.
-    assert_eq!(fig.exceptions.len(), 2, "{:?}", fig.exceptions);
     fig.assert_agreement();
 }

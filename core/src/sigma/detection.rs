@@ -104,7 +104,11 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
     let mut xs = Vec::new();
     for value in values {
         if matches!(value, Yaml::Null) {
-            xs.push(Expr::Not(Box::new(pred(Op::Exists, false))));
+            // Sigma's null: the field is absent or empty.
+            xs.push(Expr::Or(vec![
+                Expr::Not(Box::new(pred(Op::Exists, false))),
+                pred(Op::Eq(Value::Str(String::new())), false),
+            ]));
             continue;
         }
         let Some(text) = scalar(value) else {
@@ -257,16 +261,85 @@ fn literal(
         };
         return Ok(pred(op, cased));
     }
-    if text.contains("\\*") || text.contains("\\?") {
-        return Err("escaped wildcards mixed with wildcards are not supported yet".into());
+    let pieces = pieces(text);
+    let literal_wildcard = pieces
+        .iter()
+        .any(|p| matches!(p, Piece::Text(t) if t.contains(['*', '?'])));
+    if literal_wildcard {
+        // `like` has no escapes: a literal `*` or `?` beside live wildcards
+        // becomes an anchored regex over the whole value instead.
+        let mut re = String::from("(?s)");
+        if matches!(anchor, "equals" | "startswith") {
+            re.push('^');
+        }
+        for p in &pieces {
+            match p {
+                Piece::Text(t) => re.push_str(&regex::escape(t)),
+                Piece::Any => re.push_str(".*"),
+                Piece::One => re.push('.'),
+            }
+        }
+        if matches!(anchor, "equals" | "endswith") {
+            re.push('$');
+        }
+        crate::compile::build_regex(&re).map_err(|r| format!("wildcard pattern too large: {r}"))?;
+        return Ok(pred(Op::Matches(re), cased));
     }
-    let glob = match anchor {
-        "contains" => format!("*{text}*"),
-        "startswith" => format!("{text}*"),
-        "endswith" => format!("*{text}"),
-        _ => text.to_string(),
-    };
+    let mut glob: String = pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.as_str(),
+            Piece::Any => "*",
+            Piece::One => "?",
+        })
+        .collect();
+    match anchor {
+        "contains" => glob = format!("*{glob}*"),
+        "startswith" => glob.push('*'),
+        "endswith" => glob.insert(0, '*'),
+        _ => {}
+    }
     Ok(pred(Op::Like(glob), cased))
+}
+
+/// A Sigma value split into literal text (escapes removed) and wildcards.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Text(String),
+    Any,
+    One,
+}
+
+fn pieces(text: &str) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let wildcard = match c {
+            '\\' if matches!(chars.peek(), Some('*' | '?' | '\\')) => {
+                if let Some(n) = chars.next() {
+                    buf.push(n);
+                }
+                None
+            }
+            '*' => Some(Piece::Any),
+            '?' => Some(Piece::One),
+            c => {
+                buf.push(c);
+                None
+            }
+        };
+        if let Some(w) = wildcard {
+            if !buf.is_empty() {
+                out.push(Piece::Text(std::mem::take(&mut buf)));
+            }
+            out.push(w);
+        }
+    }
+    if !buf.is_empty() {
+        out.push(Piece::Text(buf));
+    }
+    out
 }
 
 /// Removes Sigma's escapes (`\*`, `\?`, `\\`) and tells whether unescaped
@@ -274,19 +347,13 @@ fn literal(
 fn unescape(text: &str) -> (String, bool) {
     let mut out = String::with_capacity(text.len());
     let mut wild = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if matches!(chars.peek(), Some('*' | '?' | '\\')) => {
-                if let Some(n) = chars.next() {
-                    out.push(n);
-                }
-            }
-            '*' | '?' => {
+    for p in pieces(text) {
+        match p {
+            Piece::Text(t) => out.push_str(&t),
+            Piece::Any | Piece::One => {
                 wild = true;
-                out.push(c);
+                out.push(if p == Piece::Any { '*' } else { '?' });
             }
-            c => out.push(c),
         }
     }
     (out, wild)
@@ -309,6 +376,18 @@ mod tests {
             let enc = engine.encode(&data);
             assert!(forms.iter().any(|f| enc.contains(f.as_str())), "{enc} {forms:?}");
         }
+    }
+
+    #[test]
+    fn escaped_wildcards_beside_live_ones_become_an_anchored_regex() {
+        let pred = |op: Op, cased: bool| Expr::Pred(Predicate { field: Field::new("x"), op, cased });
+        let e = literal(r"a\*b*c\\d", "equals", false, &pred).unwrap();
+        assert_eq!(e, pred(Op::Matches(r"(?s)^a\*b.*c\\d$".into()), false));
+        // Without a literal wildcard: a glob, escapes removed.
+        let e = literal(r"C:\\x\*", "endswith", false, &pred);
+        assert!(e.is_ok());
+        let e = literal(r"C:\\x*", "endswith", false, &pred).unwrap();
+        assert_eq!(e, pred(Op::Like(r"*C:\x*".into()), false));
     }
 
     #[test]

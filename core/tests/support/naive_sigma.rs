@@ -5,7 +5,7 @@
 //! Where Sigma leaves a choice open, or the engine documents its own semantics,
 //! the evaluator follows the engine and says so in a comment.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -310,33 +310,6 @@ fn eval_field(key: &str, v: &Yaml, ev: &Fields) -> Result<bool, String> {
     })
 }
 
-/// Engine behaviours that differ from Sigma and look like engine bugs, to
-/// replay when a verdict differs (see the differential test's report).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Quirk {
-    /// `Field: null` is only "absent": an empty value does not match it.
-    NullIsAbsentOnly,
-    /// In a value with live wildcards, `\\` stays two backslashes (the
-    /// engine hands such values to a `like` glob, which has no escapes).
-    DoubleBackslashInGlobs,
-}
-
-thread_local! {
-    static QUIRK: Cell<Option<Quirk>> = const { Cell::new(None) };
-}
-
-/// Evaluates `f` with the engine behaviour `q`.
-pub fn with_quirk<T>(q: Quirk, f: impl FnOnce() -> T) -> T {
-    QUIRK.with(|c| c.set(Some(q)));
-    let r = f();
-    QUIRK.with(|c| c.set(None));
-    r
-}
-
-fn quirk(q: Quirk) -> bool {
-    QUIRK.with(|c| c.get()) == Some(q)
-}
-
 thread_local! {
     static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
 }
@@ -373,9 +346,6 @@ fn match_value(
     let has = |m: &str| mods.iter().any(|x| x == m);
     if matches!(value, Yaml::Null) {
         // Sigma: null means the field is absent or empty.
-        if quirk(Quirk::NullIsAbsentOnly) {
-            return Ok(got.is_none());
-        }
         return Ok(got.is_none_or(str::is_empty));
     }
     let text = scalar(value).ok_or("a value that is not a scalar")?;
@@ -407,21 +377,11 @@ fn match_value(
         Anchor::Whole
     };
     for t in encodings(&text, mods)? {
-        let mut toks: Vec<Tok> = if encoded {
+        let toks: Vec<Tok> = if encoded {
             t.chars().map(Tok::Lit).collect()
         } else {
             tokens(&t)
         };
-        if quirk(Quirk::DoubleBackslashInGlobs) && toks.iter().any(|t| !matches!(t, Tok::Lit(_))) {
-            toks = t
-                .chars()
-                .map(|c| match c {
-                    '*' => Tok::Star,
-                    '?' => Tok::One,
-                    c => Tok::Lit(c),
-                })
-                .collect();
-        }
         // Engine semantics (docs/rule-language.md "Case"): plain values ignore
         // ASCII case; values with wildcards run as regexes in the regex crate's
         // Unicode case-insensitive mode.
