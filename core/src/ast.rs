@@ -246,4 +246,9 @@ pub enum Op {
     Exists,
     /// `< <= > >=` against a number.
     Cmp(CmpOp, f64),
+    /// `cidr '10.0.0.0/8'` or `cidr any (...)`: an IPv4 or IPv6 address
+    /// inside one of the networks (a bare address is a /32 or /128).
+    Cidr(Vec<String>),
+    /// `sameas OtherField`: both fields are present and their values equal.
+    SameAs(Field),
 }

@@ -185,6 +185,9 @@ fn every_operator() {
             ]),
         ),
         ("x exists", Op::Exists),
+        ("x cidr '10.0.0.0/8'", Op::Cidr(strs(&["10.0.0.0/8"]))),
+        ("x CIDR any ('10.0.0.0/8', 'fe80::/10',)", Op::Cidr(strs(&["10.0.0.0/8", "fe80::/10"]))),
+        ("x sameas y", Op::SameAs(Field::new("y"))),
         ("x < 1", Op::Cmp(CmpOp::Lt, 1.0)),
         ("x <= -1", Op::Cmp(CmpOp::Le, -1.0)),
         ("x > 0.5", Op::Cmp(CmpOp::Gt, 0.5)),
@@ -416,11 +419,11 @@ fn errors_at_exact_positions() {
     // missing operator
     assert_eq!(
         error("rule a.b {\n    title: \"t\"\n    level: high\n    when: Image frobs 'a'\n}\n"),
-        "4:17: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=) after field 'Image', found 'frobs'"
+        "4:17: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, cidr, sameas, exists, <, <=, >, >=) after field 'Image', found 'frobs'"
     );
     assert_eq!(
         when_error("Image"),
-        "1:44: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=) after field 'Image', found '}'"
+        "1:44: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, cidr, sameas, exists, <, <=, >, >=) after field 'Image', found '}'"
     );
     // unbalanced parentheses
     assert_eq!(
@@ -484,6 +487,19 @@ fn errors_at_exact_positions() {
 
 #[test]
 fn more_errors() {
+    assert_eq!(
+        when_error("x cidr '10.0.0.0/33'"),
+        "1:45: '10.0.0.0/33' is not a network: the prefix length must be 0 to 32"
+    );
+    assert_eq!(
+        when_error("x cidr any ('10.0.0.0/8', 'intranet')"),
+        "1:45: 'intranet' is not a network: 'intranet' is not an IPv4 or IPv6 address"
+    );
+    assert!(when_error("x cidr cased '::1'").contains("'cased'"));
+    assert_eq!(
+        when_error("x sameas 'y'"),
+        "1:47: expected a field name after 'sameas', found a string"
+    );
     assert_eq!(
         when_error("x contains ''"),
         "1:49: empty pattern: give at least one character"
@@ -640,7 +656,7 @@ fn errors_display_like_rustc() {
     let shown = e.to_string();
     assert_eq!(
         shown,
-        "rules/x.lw:4:17: in rule x.y: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=) after field 'Image', found 'frobs'\n  |\n4 |     when: Image frobs 'a'\n  |                 ^"
+        "rules/x.lw:4:17: in rule x.y: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, cidr, sameas, exists, <, <=, >, >=) after field 'Image', found 'frobs'\n  |\n4 |     when: Image frobs 'a'\n  |                 ^"
     );
     let e = parse("y.lw", "oops").unwrap_err().to_string();
     assert!(e.starts_with("y.lw:1:1: expected 'rule'"), "{e}");
@@ -825,11 +841,14 @@ fn predicate() -> impl Strategy<Value = Predicate> {
             number()
         )
             .prop_map(|(o, n)| Op::Cmp(o, n)),
+        prop::collection::vec(prop::sample::select(vec!["10.0.0.0/8", "::1", "fe80::/10"]), 1..3)
+            .prop_map(|ns| Op::Cidr(ns.into_iter().map(String::from).collect())),
+        field().prop_map(Op::SameAs),
     ];
     (field(), op, any::<bool>()).prop_map(|(field, op, cased)| {
         let normal =
             field.form == FieldForm::Default && landwatch::schema::is_command_line(&field.name);
-        let cased = cased && !normal && !matches!(op, Op::Exists | Op::Cmp(..));
+        let cased = cased && !normal && !matches!(op, Op::Exists | Op::Cmp(..) | Op::Cidr(..));
         Predicate { field, op, cased }
     })
 }

@@ -102,13 +102,46 @@ fn pred(p: &Predicate, event: &[(String, String)]) -> bool {
         }
         Op::Exists => true,
         Op::Cmp(op, n) => number(&value).is_some_and(|x| op.holds(x, *n)),
+        Op::Cidr(nets) => nets.iter().any(|n| in_network(n, &value)),
+        Op::SameAs(other) => {
+            // `cased` means nothing beside a case-folded normal form.
+            let other_normal = other.form == FieldForm::Default && schema::is_command_line(&other.name);
+            field_value(event, other).is_some_and(|o| {
+                if cased && !other_normal {
+                    o == value
+                } else {
+                    o.eq_ignore_ascii_case(&value)
+                }
+            })
+        }
     }
+}
+
+/// `cidr` by the definition: the address's first `prefix` bits, compared as
+/// a string of bits (IPv4 inside `::ffff:` counts as IPv4).
+fn in_network(net: &str, value: &str) -> bool {
+    fn bits(addr: &str) -> Option<String> {
+        let addr = addr.trim().trim_start_matches('[').trim_end_matches(']');
+        let addr = addr.split('%').next()?;
+        match addr.parse::<std::net::IpAddr>().ok()? {
+            std::net::IpAddr::V4(a) => Some(a.octets().iter().map(|o| format!("{o:08b}")).collect()),
+            std::net::IpAddr::V6(a) => match a.to_ipv4_mapped() {
+                Some(v4) => Some(v4.octets().iter().map(|o| format!("{o:08b}")).collect()),
+                None => Some(a.octets().iter().map(|o| format!("{o:08b}")).collect()),
+            },
+        }
+    }
+    let (addr, prefix) = net.split_once('/').unwrap_or((net, ""));
+    let (Some(n), Some(v)) = (bits(addr), bits(value)) else { return false };
+    let prefix = prefix.parse().unwrap_or(n.len());
+    n.len() == v.len() && n[..prefix] == v[..prefix]
 }
 
 // Generators: a small vocabulary so that patterns and values meet often.
 const WORDS: &[&str] = &[
     "cmd", "/c", "-c", "certutil", "URLCACHE", "http", "\\", "a", "A", "ab", "ba", "^", "\"",
-    " ", "3", "0x3", "é", "→", "net", "user", "/user:", "x.exe", "\\x.exe",
+    " ", "3", "0x3", "é", "→", "net", "user", "/user:", "x.exe", "\\x.exe", "10.1.2.3",
+    "::ffff:10.9.8.7", "fe80::1",
 ];
 const FIELDS: &[(&str, FieldForm)] = &[
     ("Image", FieldForm::Default),
@@ -150,10 +183,19 @@ fn predicate() -> impl Strategy<Value = Predicate> {
         Just(Op::Exists),
         (prop::sample::select(vec![CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge]), 0u8..5)
             .prop_map(|(o, n)| Op::Cmp(o, n as f64)),
+        prop::collection::vec(
+            prop::sample::select(vec!["10.0.0.0/8", "10.1.2.3", "0.0.0.0/0", "fe80::/10", "::/0", "10.9.0.0/16"]),
+            1..3
+        )
+        .prop_map(|ns| Op::Cidr(ns.into_iter().map(String::from).collect())),
+        prop::sample::select(FIELDS).prop_map(|(name, form)| Op::SameAs(Field {
+            name: name.to_string(),
+            form
+        })),
     ];
     (prop::sample::select(FIELDS), op, any::<bool>()).prop_map(|((name, form), op, cased)| {
         let normal = form == FieldForm::Default && schema::is_command_line(name);
-        let cased = cased && !normal && !matches!(op, Op::Exists | Op::Cmp(..));
+        let cased = cased && !normal && !matches!(op, Op::Exists | Op::Cmp(..) | Op::Cidr(..));
         Predicate {
             field: Field {
                 name: name.to_string(),

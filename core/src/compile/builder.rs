@@ -360,6 +360,22 @@ impl Compiler<'_> {
                 op: *op,
                 value: *v,
             })),
+            Op::Cidr(texts) => {
+                let nets = texts
+                    .iter()
+                    .map(|t| super::cidr::Net::parse(t))
+                    .collect::<Result<Vec<_>, _>>()?;
+                if nets.is_empty() {
+                    return Err("an empty list of networks".into());
+                }
+                Ok(self.push(CPred::Cidr { input, nets, shown: texts.clone() }))
+            }
+            Op::SameAs(other) => {
+                let (other, other_normal) = self.input(other)?;
+                // A normal form is already case-folded.
+                let cased = cased && !normal && !other_normal;
+                Ok(self.push(CPred::SameAs { input, other, cased }))
+            }
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod atoms;
 mod builder;
+pub(crate) mod cidr;
 mod glob;
 
 use std::collections::HashMap;
@@ -203,6 +204,8 @@ pub(crate) enum CPred {
     NumEq { input: u16, values: Vec<f64> },
     /// The value is a number that compares so.
     NumCmp { input: u16, op: CmpOp, value: f64 },
+    Cidr { input: u16, nets: Vec<cidr::Net>, shown: Vec<String> },
+    SameAs { input: u16, other: u16, cased: bool },
 }
 
 impl CPred {
@@ -213,7 +216,9 @@ impl CPred {
             | CPred::Regex { input, .. }
             | CPred::Exists { input }
             | CPred::NumEq { input, .. }
-            | CPred::NumCmp { input, .. } => input,
+            | CPred::NumCmp { input, .. }
+            | CPred::Cidr { input, .. }
+            | CPred::SameAs { input, .. } => input,
         }
     }
 }

@@ -45,7 +45,7 @@ const KEYS: [&str; 7] = [
 ];
 const KEY_LIST: &str = "title, level, tags, references, description, on or when";
 const OPERATORS: &str =
-    "==, !=, contains, startswith, endswith, like, matches, in, exists, <, <=, >, >=";
+    "==, !=, contains, startswith, endswith, like, matches, in, cidr, sameas, exists, <, <=, >, >=";
 
 pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
     let mut rules: Vec<(Rule, Origin)> = Vec::new();
@@ -580,7 +580,9 @@ fn field(input: &str) -> PResult<'_, Field> {
 
 /// The operator at the start of a predicate's operation, lowercased.
 fn operator(input: &str) -> PResult<'_, String> {
-    const WORDS: [&str; 7] = [
+    const WORDS: [&str; 9] = [
+        "cidr",
+        "sameas",
         "contains",
         "startswith",
         "endswith",
@@ -772,6 +774,27 @@ fn predicate(input: &str) -> PResult<'_, Predicate> {
                 return Err(failure(at, format!("invalid regex: {reason}")));
             }
             (rest, Op::Matches(re))
+        }
+        "cidr" => {
+            no_cased(rest, "'cidr'")?;
+            let at = skip(rest);
+            let (rest, nets) = match keyword("any").parse(at) {
+                Ok((r, _)) => paren_list(r, "network", pattern)?,
+                Err(_) => pattern(at).map(|(r, p)| (r, vec![p]))?,
+            };
+            if let Some(reason) = nets.iter().find_map(|n| crate::compile::cidr::Net::parse(n).err()) {
+                return Err(failure(at, reason));
+            }
+            (rest, Op::Cidr(nets))
+        }
+        "sameas" => {
+            let (rest, ()) = cased(rest, &field, &mut cased_at)?;
+            let at = skip(rest);
+            if !at.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+                return Err(failure(at, format!("expected a field name after 'sameas', found {}", found(at))));
+            }
+            let (rest, other) = self::field(at)?;
+            (rest, Op::SameAs(other))
         }
         "in" => {
             let (rest, ()) = cased(rest, &field, &mut cased_at)?;

@@ -144,6 +144,8 @@ fn predicate(p: &Predicate, out: &mut String) {
         Op::In(vs) => format!("in {cased}{}", list(vs.iter().map(value))),
         Op::Exists => "exists".to_string(),
         Op::Cmp(op, n) => format!("{} {}", op.as_str(), number(*n)),
+        Op::Cidr(ps) => one_or_any("cidr", ps),
+        Op::SameAs(f) => format!("sameas {cased}{f}"),
     };
     out.push_str(&text);
 }

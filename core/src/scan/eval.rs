@@ -2,6 +2,7 @@
 //! collecting the evidence of a match.
 
 use super::{Evidence, Hit};
+use crate::compile::cidr::parse_address;
 use crate::compile::{parse_number, Anchor, CExpr, CPred, Rules};
 
 pub(crate) struct Ctx<'a> {
@@ -65,6 +66,15 @@ impl Ctx<'_> {
                 .value(*input)
                 .and_then(parse_number)
                 .is_some_and(|n| op.holds(n, *value)),
+            CPred::Cidr { input, nets, .. } => self
+                .value(*input)
+                .and_then(parse_address)
+                .is_some_and(|ip| nets.iter().any(|n| n.contains(ip))),
+            CPred::SameAs { input, other, cased } => match (self.value(*input), self.value(*other)) {
+                (Some(a), Some(b)) if *cased => a == b,
+                (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                _ => false,
+            },
         }
     }
 
@@ -119,6 +129,16 @@ impl Ctx<'_> {
                         if let Some(m) = regex.find(value) {
                             push(shown, m.start(), m.end());
                         }
+                    }
+                    CPred::Cidr { nets, shown, .. } => {
+                        let ip = parse_address(value);
+                        let hit = nets.iter().position(|n| ip.is_some_and(|ip| n.contains(ip)));
+                        let shown = hit.and_then(|k| shown.get(k)).map_or("", String::as_str);
+                        push(shown, 0, value.len());
+                    }
+                    CPred::SameAs { other, .. } => {
+                        let name = &self.rules.inputs[*other as usize].name;
+                        push(name, 0, value.len());
                     }
                     _ => {}
                 }

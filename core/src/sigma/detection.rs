@@ -75,7 +75,7 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
             m.as_str(),
             "contains" | "startswith" | "endswith" | "all" | "re" | "i" | "m" | "s" | "windash"
                 | "cased" | "exists" | "lt" | "lte" | "gt" | "gte" | "base64" | "base64offset"
-                | "utf16le" | "utf16be" | "utf16" | "wide"
+                | "utf16le" | "utf16be" | "utf16" | "wide" | "cidr" | "fieldref"
         ) {
             return Err(format!("the '{m}' modifier is not supported yet"));
         }
@@ -101,6 +101,38 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
         }
     }
     let cased = has("cased");
+    if has("cidr") || has("fieldref") {
+        let special = if has("cidr") { "cidr" } else { "fieldref" };
+        if let Some(m) = mods.iter().find(|m| !matches!(m.as_str(), "cidr" | "fieldref" | "all" | "cased")) {
+            return Err(format!("'{special}' with the '{m}' modifier is not supported"));
+        }
+        let texts = values
+            .iter()
+            .map(|v| scalar(v).ok_or(format!("'{special}' needs string values")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let xs: Vec<Expr> = if special == "cidr" {
+            for t in &texts {
+                crate::compile::cidr::Net::parse(t)?;
+            }
+            if has("all") {
+                texts.into_iter().map(|t| pred(Op::Cidr(vec![t]), false)).collect()
+            } else {
+                vec![pred(Op::Cidr(texts), false)]
+            }
+        } else {
+            let mut xs = Vec::new();
+            for t in &texts {
+                let name = schema::canonical_name(t.trim());
+                if name.is_empty() {
+                    return Err("'fieldref' needs a field name".into());
+                }
+                let form = if schema::is_command_line(&name) { FieldForm::Raw } else { FieldForm::Default };
+                xs.push(pred(Op::SameAs(Field { name, form }), cased));
+            }
+            xs
+        };
+        return one_or(xs, if has("all") { Expr::And } else { Expr::Or });
+    }
     let mut xs = Vec::new();
     for value in values {
         if matches!(value, Yaml::Null) {
