@@ -11,6 +11,10 @@ use proptest::prelude::*;
 
 /// The value a predicate on `field` reads, as the spec defines it.
 fn field_value(event: &[(String, String)], field: &Field) -> Option<String> {
+    if field.name == schema::ANY_FIELD {
+        let all: Vec<&str> = event.iter().map(|(_, v)| v.as_str()).collect();
+        return Some(all.join("\n"));
+    }
     let v = event
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(&field.name))
@@ -149,6 +153,7 @@ const FIELDS: &[(&str, FieldForm)] = &[
     ("CommandLine", FieldForm::Raw),
     ("User", FieldForm::Default),
     ("LogonType", FieldForm::Default),
+    ("AnyField", FieldForm::Default),
 ];
 
 fn text() -> impl Strategy<Value = String> {

@@ -109,6 +109,35 @@ pub(crate) enum Raw<'de> {
     Null,
 }
 
+/// Every scalar value of the event (strings, numbers, booleans; not keys,
+/// not nulls), one per line (object members in key order): the text keywords
+/// search. Only read when some rule needs it. `None` if the bytes are not
+/// JSON, which `extract` has already reported.
+pub(crate) fn all_values(bytes: &[u8]) -> Option<String> {
+    fn walk(v: &serde_json::Value, out: &mut Option<String>) {
+        let mut push = |s: &str| match out {
+            Some(o) => {
+                o.push('\n');
+                o.push_str(s);
+            }
+            None => *out = Some(s.to_string()),
+        };
+        match v {
+            serde_json::Value::String(s) => push(s),
+            serde_json::Value::Number(n) => push(&n.to_string()),
+            serde_json::Value::Bool(b) => push(if *b { "true" } else { "false" }),
+            serde_json::Value::Null => {}
+            serde_json::Value::Array(xs) => xs.iter().for_each(|x| walk(x, out)),
+            serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+        }
+    }
+    // serde_json's own recursion limit bounds the depth of hostile input.
+    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let mut out = None;
+    walk(&v, &mut out);
+    Some(out.unwrap_or_default())
+}
+
 /// Reads `bytes` (one JSON object) into `out`, indexed by slot.
 pub(crate) fn extract<'de>(
     trie: &PathTrie,

@@ -67,6 +67,8 @@ pub(crate) struct FieldPlan {
     /// `sources[schema][field]`, schema in [`SCHEMAS`] order.
     sources: [Vec<Vec<SlotSource>>; 4],
     kind: KindSlots,
+    /// The id of [`schema::ANY_FIELD`] when a rule reads it.
+    any_field: Option<u16>,
 }
 
 const SCHEMAS: [Schema; 4] = [Schema::Sysmon, Schema::Security, Schema::Ecs, Schema::Evtx];
@@ -117,12 +119,17 @@ impl FieldPlan {
             .enumerate()
             .map(|(i, n)| (n.to_ascii_lowercase(), i as u16))
             .collect();
+        let any_field = names
+            .iter()
+            .position(|n| n == schema::ANY_FIELD)
+            .map(|i| i as u16);
         FieldPlan {
             trie,
             names,
             by_lower_name,
             sources,
             kind,
+            any_field,
         }
     }
 
@@ -188,6 +195,9 @@ impl FieldPlan {
                         }
                     });
                 }
+                if let Some(id) = self.any_field {
+                    out.values[id as usize] = json::all_values(bytes).map(Cow::Owned);
+                }
             }
             Repr::Fields(fields) => {
                 let find = |name: &str| {
@@ -209,6 +219,10 @@ impl FieldPlan {
                     if let Some(id) = self.field_id(k) {
                         out.values[id as usize] = Some(Cow::Borrowed(v.as_str()));
                     }
+                }
+                if let Some(id) = self.any_field {
+                    let all: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+                    out.values[id as usize] = Some(Cow::Owned(all.join("\n")));
                 }
             }
         }

@@ -150,7 +150,14 @@ pub const TAXONOMY: &[&str] = &[
     "ImagePath",
     "ScriptBlockText",
     "Payload",
+    // not a field of the event: all of its values
+    ANY_FIELD,
 ];
+
+/// The pseudo-field holding every value of the event, one per line: what
+/// Sigma's keywords (values without a field) search. `contains` on it holds
+/// when some value contains the pattern.
+pub const ANY_FIELD: &str = "AnyField";
 
 /// The canonical spelling of a field name: taxonomy names in any case map to
 /// their listed spelling; other names are kept as written.

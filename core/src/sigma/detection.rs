@@ -25,9 +25,8 @@ pub(super) fn selection(y: &Yaml) -> Result<Expr, String> {
             let xs = items.iter().map(selection).collect::<Result<Vec<_>, _>>()?;
             one_or(xs, Expr::Or)
         }
-        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) => {
-            Err("keywords (values without a field) are not supported yet".into())
-        }
+        // Keywords: values without a field, searched in all of the event's values.
+        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) => field("", y),
         _ => Err("a selection must be a map or a list of maps".into()),
     }
 }
@@ -54,10 +53,16 @@ fn scalar(v: &Yaml) -> Option<String> {
 fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
     let mut parts = key.split('|');
     let name = schema::canonical_name(parts.next().unwrap_or(""));
-    if name.is_empty() {
-        return Err("keyword selections with modifiers are not supported yet".into());
-    }
-    let mods: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
+    let mut mods: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
+    // A keyword (`'|all': [...]` or a bare list) is found anywhere in a value.
+    let name = if name.is_empty() {
+        if !mods.iter().any(|m| matches!(m.as_str(), "contains" | "startswith" | "endswith" | "re")) {
+            mods.push("contains".into());
+        }
+        schema::ANY_FIELD.to_string()
+    } else {
+        name
+    };
     // Sigma keeps its exact semantics on the command line as written.
     let form = if schema::is_command_line(&name) {
         FieldForm::Raw

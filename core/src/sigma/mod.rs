@@ -166,6 +166,9 @@ fn convert(doc: &Yaml) -> Result<Rule, Failure> {
     // table in schema::logsource, as conditions on EventID and Channel.
     let (on, source) = if category == Some("process_creation") {
         (EventKind::Process, None)
+    } else if category.is_none() && service.is_none() {
+        // `product: windows` alone: every Windows event.
+        (EventKind::Any, None)
     } else {
         let src = crate::schema::logsource::windows(category, service).ok_or_else(|| {
             fail(

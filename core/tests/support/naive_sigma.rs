@@ -241,8 +241,35 @@ pub fn eval_selection(y: &Yaml, ev: &Fields) -> Result<bool, String> {
             }
             Ok(r)
         }
-        _ => Err("keywords or an empty selection".into()),
+        Yaml::Array(items) if !items.is_empty() => eval_field("", y, ev),
+        Yaml::String(_) | Yaml::Integer(_) => eval_field("", y, ev),
+        _ => Err("an empty selection".into()),
     }
+}
+
+/// Keywords: each value is looked for (as `contains` unless another match
+/// modifier is given) in every value of the event, one value at a time.
+fn eval_keywords(mut mods: Vec<String>, v: &Yaml, ev: &Fields) -> Result<bool, String> {
+    if !mods.iter().any(|m| matches!(m.as_str(), "contains" | "startswith" | "endswith" | "re")) {
+        mods.push("contains".into());
+    }
+    let values: Vec<&Yaml> = match v {
+        Yaml::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let mut verdicts = Vec::new();
+    for value in values {
+        let mut found = false;
+        for (_, x) in ev {
+            found |= match_value(value, &mods, Some(x), ev)?;
+        }
+        verdicts.push(found);
+    }
+    Ok(if mods.iter().any(|m| m == "all") {
+        verdicts.iter().all(|&b| b)
+    } else {
+        verdicts.iter().any(|&b| b)
+    })
 }
 
 /// Splits `Field|mod|mod` into the name and lowercase modifiers.
@@ -274,7 +301,7 @@ pub fn number(s: &str) -> Option<f64> {
 fn eval_field(key: &str, v: &Yaml, ev: &Fields) -> Result<bool, String> {
     let (name, mods) = split_key(key);
     if name.is_empty() {
-        return Err("keyword with modifiers".into());
+        return eval_keywords(mods, v, ev);
     }
     let has = |m: &str| mods.iter().any(|x| x == m);
     let got = get(ev, name);

@@ -59,10 +59,23 @@ pub fn satisfy(y: &Yaml, v: usize) -> Option<Wanted> {
     match y {
         Yaml::Hash(m) => {
             let mut needs: Vec<(String, Need)> = Vec::new();
+            let mut refs: Vec<(String, String)> = Vec::new();
             for (k, val) in m {
-                let (name, mods) = split_key(k.as_str()?);
-                if name.is_empty() {
-                    return None;
+                let (name, mut mods) = split_key(k.as_str()?);
+                // A keyword goes in a field of its own, found by searching all values.
+                let name = if name.is_empty() {
+                    if !mods.iter().any(|m| matches!(m.as_str(), "contains" | "startswith" | "endswith" | "re")) {
+                        mods.push("contains".into());
+                    }
+                    "Message"
+                } else {
+                    name
+                };
+                if mods.iter().any(|m| m == "fieldref") {
+                    // Both fields get one value (the other's, when it has one).
+                    let other = scalar(val)?;
+                    refs.push((name.to_string(), other));
+                    continue;
                 }
                 let i = match needs.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)) {
                     Some(i) => i,
@@ -73,18 +86,36 @@ pub fn satisfy(y: &Yaml, v: usize) -> Option<Wanted> {
                 };
                 field(&mut needs[i].1, &mods, val, v)?;
             }
-            Some(
-                needs
-                    .into_iter()
-                    .map(|(n, need)| (n, need.value()))
-                    .collect(),
-            )
+            let mut out: Wanted = needs.into_iter().map(|(n, need)| (n, need.value())).collect();
+            for (name, other) in refs {
+                let shared = out
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(&other))
+                    .and_then(|(_, v)| v.clone())
+                    .unwrap_or_else(|| format!("C:\\same\\value {v}.exe"));
+                for n in [name, other] {
+                    match out.iter_mut().find(|(k, _)| k.eq_ignore_ascii_case(&n)) {
+                        Some(slot) => slot.1 = Some(shared.clone()),
+                        None => out.push((n, Some(shared.clone()))),
+                    }
+                }
+            }
+            Some(out)
         }
-        Yaml::Array(items) if !items.is_empty() => {
+        Yaml::Array(items) if items.iter().all(|i| matches!(i, Yaml::Hash(_))) && !items.is_empty() => {
             satisfy(&items[v % items.len()], v / items.len())
         }
+        // Keywords: one of them, inside a field of its own.
+        Yaml::Array(items) if !items.is_empty() => keyword(&items[v % items.len()], v / items.len()),
+        Yaml::String(_) | Yaml::Integer(_) => keyword(y, v),
         _ => None,
     }
+}
+
+fn keyword(value: &Yaml, v: usize) -> Option<Wanted> {
+    let mut need = Need::default();
+    field(&mut need, &["contains".to_string()], value, v)?;
+    Some(vec![("Message".to_string(), need.value())])
 }
 
 /// Fields of selection `y` altered so that it should not match: every field
