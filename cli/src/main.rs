@@ -31,6 +31,9 @@ enum Command {
         /// Fail (exit 2) when any Sigma rule is rejected.
         #[arg(long)]
         strict: bool,
+        /// YAML map of values for Sigma `expand` placeholders (name: [values]).
+        #[arg(long, value_name = "FILE")]
+        sigma_placeholders: Option<String>,
         /// Rule files or directories (searched recursively for *.lw).
         paths: Vec<String>,
     },
@@ -55,6 +58,13 @@ struct ScanArgs {
     /// Fail (exit 2) when any Sigma rule is rejected.
     #[arg(long)]
     strict: bool,
+    /// YAML map of values for Sigma `expand` placeholders (name: [values]).
+    #[arg(long, value_name = "FILE")]
+    sigma_placeholders: Option<String>,
+    /// Sigma rules also match their positive selections on the command
+    /// line's normal form (obfuscation undone); filters stay raw.
+    #[arg(long)]
+    normalize: bool,
     /// Do not load the built-in rule pack.
     #[arg(long)]
     no_builtin: bool,
@@ -83,14 +93,26 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Check { sigma, strict, paths } => check(&paths, &sigma, strict),
+        Command::Check {
+            sigma,
+            strict,
+            sigma_placeholders,
+            paths,
+        } => check(&paths, &sigma, sigma_placeholders.as_deref(), strict),
         Command::Convert { files } => convert(&files),
         Command::Rules => list_rules(),
     }
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    let rules = match rules::load(&args.rules, &args.sigma, !args.no_builtin) {
+    let options = match rules::sigma_options(args.normalize, args.sigma_placeholders.as_deref()) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    let rules = match rules::load(&args.rules, &args.sigma, &options, !args.no_builtin) {
         Ok((r, report)) => {
             for rej in &report.rejected {
                 eprintln!("{rej}");
@@ -152,12 +174,19 @@ fn scan(args: ScanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(paths: &[String], sigma: &[String], strict: bool) -> ExitCode {
+fn check(paths: &[String], sigma: &[String], placeholders: Option<&str>, strict: bool) -> ExitCode {
     if paths.is_empty() && sigma.is_empty() {
         eprintln!("error: give rule files, directories or --sigma PATH");
         return ExitCode::from(2);
     }
-    match rules::load(paths, sigma, false) {
+    let options = match rules::sigma_options(false, placeholders) {
+        Ok(o) => o,
+        Err(msg) => {
+            eprintln!("{msg}");
+            return ExitCode::from(2);
+        }
+    };
+    match rules::load(paths, sigma, &options, false) {
         Ok((r, report)) => {
             let s = r.summary();
             for rej in &report.rejected {

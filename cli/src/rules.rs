@@ -15,7 +15,12 @@ pub struct SigmaReport {
 /// `*.lw`), Sigma `sigma` paths (`*.yml`, `*.yaml`) and optionally the
 /// built-in pack. The error is the text to print: every rule error, or the
 /// path that could not be read.
-pub fn load(paths: &[String], sigma: &[String], builtin: bool) -> Result<(Rules, SigmaReport), String> {
+pub fn load(
+    paths: &[String],
+    sigma: &[String],
+    options: &landwatch::sigma::Options,
+    builtin: bool,
+) -> Result<(Rules, SigmaReport), String> {
     let mut builder = RulesBuilder::new();
     let mut report = SigmaReport::default();
     for p in sigma {
@@ -23,7 +28,7 @@ pub fn load(paths: &[String], sigma: &[String], builtin: bool) -> Result<(Rules,
         collect(Path::new(p), &["yml", "yaml"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
-            let loaded = landwatch::sigma::load(&f.display().to_string(), &text);
+            let loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, options);
             report.loaded += loaded.rules.len();
             report.rejected.extend(loaded.rejected);
             for (rule, origin) in loaded.rules {
@@ -65,6 +70,18 @@ pub fn load(paths: &[String], sigma: &[String], builtin: bool) -> Result<(Rules,
         )
     })?;
     Ok((rules, report))
+}
+
+/// Sigma options from the command line: `--normalize` and a placeholder file.
+pub fn sigma_options(normalize: bool, placeholders: Option<&str>) -> Result<landwatch::sigma::Options, String> {
+    let placeholders = match placeholders {
+        None => Default::default(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("error: cannot read {p}: {e}"))?;
+            landwatch::sigma::placeholders(&text).map_err(|e| format!("error: {p}: {e}"))?
+        }
+    };
+    Ok(landwatch::sigma::Options { placeholders, normalize })
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {

@@ -248,3 +248,42 @@ fn sigma_rules_load_check_convert_and_scan() {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.contains("\"line\":1"), "{stdout}");
 }
+
+/// `--normalize` finds an obfuscated command line that Sigma's raw reading
+/// misses; `--sigma-placeholders` fills `expand`, and without it the rule is
+/// rejected naming the placeholder.
+#[test]
+fn sigma_normalize_and_placeholders() {
+    let rule = temp_file("whoami-norm.yml", SIGMA.as_bytes());
+    let events = temp_file(
+        "whoami-obf.jsonl",
+        "{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\",\"CommandLine\":\"whoami \\u2013pr^iv\"}\n".as_bytes(),
+    );
+    let scan = |extra: &[&str]| {
+        let mut args = vec!["scan", "--no-builtin", "--sigma", rule.to_str().unwrap(), "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(events.to_str().unwrap());
+        let out = landwatch(&args);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8_lossy(&out.stdout).lines().count()
+    };
+    assert_eq!(scan(&[]), 0);
+    assert_eq!(scan(&["--normalize"]), 1);
+
+    let expand = temp_file(
+        "expand.yml",
+        b"title: Logon from an unknown DC\nid: 22222222-3333-4444-5555-666666666666\nlogsource: {product: windows, service: security}\ndetection:\n  selection:\n    EventID: 4624\n  filter:\n    WorkstationName|expand: '%known_dcs%'\n  condition: selection and not filter\n",
+    );
+    let out = landwatch(&["check", "--sigma", expand.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("placeholder %known_dcs% has no values"), "{stdout}");
+    assert_eq!(stdout.lines().last(), Some("0 rules loaded, 1 rejected"));
+    let values = temp_file("placeholders.yml", b"known_dcs: [DC01, DC02]\n");
+    let out = landwatch(&["check", "--sigma", expand.to_str().unwrap(), "--sigma-placeholders", values.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().last(), Some("1 rules loaded, 0 rejected"), "{stdout}");
+    let bad = temp_file("bad-placeholders.yml", b"- just\n- a list\n");
+    let out = landwatch(&["check", "--sigma", expand.to_str().unwrap(), "--sigma-placeholders", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("a placeholder file is a map"));
+}

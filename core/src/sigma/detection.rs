@@ -10,23 +10,29 @@ use yaml_rust2::Yaml;
 use crate::ast::{CmpOp, Expr, Field, FieldForm, Op, Predicate, Quantifier, Value};
 use crate::schema;
 
+/// Values of `%name%` placeholders for `expand`.
+pub(super) type Placeholders = std::collections::BTreeMap<String, Vec<String>>;
+
 /// Converts one selection's YAML.
-pub(super) fn selection(y: &Yaml) -> Result<Expr, String> {
+pub(super) fn selection(y: &Yaml, placeholders: &Placeholders) -> Result<Expr, String> {
     match y {
         Yaml::Hash(map) => {
             let mut xs = Vec::new();
             for (k, v) in map {
                 let key = k.as_str().ok_or("a selection key that is not a string")?;
-                xs.push(field(key, v)?);
+                xs.push(field(key, v, placeholders)?);
             }
             one_or(xs, Expr::And)
         }
         Yaml::Array(items) if items.iter().all(|i| matches!(i, Yaml::Hash(_))) => {
-            let xs = items.iter().map(selection).collect::<Result<Vec<_>, _>>()?;
+            let xs = items
+                .iter()
+                .map(|i| selection(i, placeholders))
+                .collect::<Result<Vec<_>, _>>()?;
             one_or(xs, Expr::Or)
         }
         // Keywords: values without a field, searched in all of the event's values.
-        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) => field("", y),
+        Yaml::Array(_) | Yaml::String(_) | Yaml::Integer(_) => field("", y, placeholders),
         _ => Err("a selection must be a map or a list of maps".into()),
     }
 }
@@ -40,7 +46,7 @@ fn one_or(mut xs: Vec<Expr>, many: fn(Vec<Expr>) -> Expr) -> Result<Expr, String
 }
 
 /// The plain text of a scalar.
-fn scalar(v: &Yaml) -> Option<String> {
+pub(super) fn scalar(v: &Yaml) -> Option<String> {
     match v {
         Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
         Yaml::Integer(i) => Some(i.to_string()),
@@ -50,7 +56,7 @@ fn scalar(v: &Yaml) -> Option<String> {
 }
 
 /// `Field|mod|mod: value(s)`.
-fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
+fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, String> {
     let mut parts = key.split('|');
     let name = schema::canonical_name(parts.next().unwrap_or(""));
     let mut mods: Vec<String> = parts.map(str::to_ascii_lowercase).collect();
@@ -70,17 +76,26 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
         FieldForm::Default
     };
     let field = Field { name, form };
-    let values: Vec<&Yaml> = match v {
-        Yaml::Array(items) => items.iter().collect(),
-        other => vec![other],
+    let mut values: Vec<Yaml> = match v {
+        Yaml::Array(items) => items.clone(),
+        other => vec![other.clone()],
     };
     let has = |m: &str| mods.iter().any(|x| x == m);
+    if has("expand") {
+        let mut expanded = Vec::new();
+        for value in &values {
+            let text = scalar(value).ok_or("'expand' needs string values")?;
+            expanded.extend(expand(&text, placeholders)?.into_iter().map(Yaml::String));
+        }
+        values = expanded;
+    }
+    let values: Vec<&Yaml> = values.iter().collect();
     for m in &mods {
         if !matches!(
             m.as_str(),
             "contains" | "startswith" | "endswith" | "all" | "re" | "i" | "m" | "s" | "windash"
                 | "cased" | "exists" | "lt" | "lte" | "gt" | "gte" | "base64" | "base64offset"
-                | "utf16le" | "utf16be" | "utf16" | "wide" | "cidr" | "fieldref"
+                | "utf16le" | "utf16be" | "utf16" | "wide" | "cidr" | "fieldref" | "expand"
         ) {
             return Err(format!("the '{m}' modifier is not supported yet"));
         }
@@ -195,6 +210,52 @@ fn field(key: &str, v: &Yaml) -> Result<Expr, String> {
     } else {
         one_or(xs, Expr::Or)
     }
+}
+
+/// Most values one `expand` may give: the product of the placeholders' lists.
+const MAX_EXPANSIONS: usize = 4096;
+
+/// Replaces every `%name%` in `text` by each of its values (all combinations
+/// when there are several placeholders). Text between `%` that is not a name
+/// (`50%`, `%%`) is kept.
+fn expand(text: &str, placeholders: &Placeholders) -> Result<Vec<String>, String> {
+    let mut out = vec![String::new()];
+    let mut missing = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('%') {
+        let after = &rest[start + 1..];
+        let name_len = after.find('%').filter(|&n| {
+            n > 0 && after[..n].chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        });
+        let Some(n) = name_len else {
+            out.iter_mut().for_each(|o| o.push_str(&rest[..=start]));
+            rest = after;
+            continue;
+        };
+        let name = &after[..n];
+        out.iter_mut().for_each(|o| o.push_str(&rest[..start]));
+        match placeholders.get(name) {
+            Some(vals) if !vals.is_empty() => {
+                if out.len() * vals.len() > MAX_EXPANSIONS {
+                    return Err(format!("'expand' of '{text}' gives over {MAX_EXPANSIONS} values"));
+                }
+                out = out
+                    .iter()
+                    .flat_map(|o| vals.iter().map(move |v| format!("{o}{v}")))
+                    .collect();
+            }
+            _ => missing.push(format!("%{name}%")),
+        }
+        rest = &after[n + 1..];
+    }
+    if !missing.is_empty() {
+        return Err(format!(
+            "placeholder {} has no values (give them in a placeholder file: --sigma-placeholders)",
+            missing.join(", ")
+        ));
+    }
+    out.iter_mut().for_each(|o| o.push_str(rest));
+    Ok(out)
 }
 
 /// Applies windash and the encoding modifiers: every text to look for.
@@ -425,6 +486,18 @@ mod tests {
         assert!(e.is_ok());
         let e = literal(r"C:\\x*", "endswith", false, &pred).unwrap();
         assert_eq!(e, pred(Op::Like(r"*C:\x*".into()), false));
+    }
+
+    #[test]
+    fn expand_fills_placeholders_and_names_the_missing_ones() {
+        let mut p = Placeholders::new();
+        p.insert("dcs".into(), vec!["dc1".into(), "dc2".into()]);
+        p.insert("site".into(), vec!["ams".into()]);
+        assert_eq!(expand("%dcs%", &p).unwrap(), vec!["dc1", "dc2"]);
+        assert_eq!(expand("x-%site%-%dcs%$", &p).unwrap(), vec!["x-ams-dc1$", "x-ams-dc2$"]);
+        assert_eq!(expand("50% of %site%", &p).unwrap(), vec!["50% of ams"]);
+        let e = expand("%dcs% %nope% %gone%", &p).unwrap_err();
+        assert!(e.contains("%nope%, %gone%"), "{e}");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::ast::{EventKind, Expr, Field, Level, Op, Predicate, Rule, Value};
+use crate::ast::{EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Rule, Value};
 use crate::schema::logsource::LogSource;
 use crate::dsl::Origin;
 
@@ -45,8 +45,56 @@ pub struct Loaded {
     pub rejected: Vec<Rejection>,
 }
 
-/// Reads every YAML document of `text` (named `file` in messages).
+/// How Sigma rules are read beyond the specification's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The values of `%name%` placeholders, for the `expand` modifier (names
+    /// without the percent signs). A placeholder without values rejects the
+    /// rule, naming it.
+    pub placeholders: BTreeMap<String, Vec<String>>,
+    /// Also match positive selections on `CommandLine` and
+    /// `ParentCommandLine` in their normal form (caret, quote and dash
+    /// obfuscation undone), not only on the raw text Sigma specifies.
+    /// Negative selections (filters) stay raw, so nothing is filtered that
+    /// Sigma would not filter.
+    pub normalize: bool,
+}
+
+/// Reads a placeholder file for `expand`: a YAML map from each name (without
+/// `%`) to a value or a list of values.
+///
+/// ```
+/// let p = landwatch::sigma::placeholders("known_cdcs:\n  - dc1.corp.local\n  - 10.0.0.5\nadmins: alice\n").unwrap();
+/// assert_eq!(p["known_cdcs"], ["dc1.corp.local", "10.0.0.5"]);
+/// assert_eq!(p["admins"], ["alice"]);
+/// ```
+pub fn placeholders(text: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let docs = YamlLoader::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
+    let mut out = BTreeMap::new();
+    let Some(doc) = docs.first() else { return Ok(out) };
+    let map = doc.as_hash().ok_or("a placeholder file is a map from names to values")?;
+    for (k, v) in map {
+        let name = detection::scalar(k).ok_or("a placeholder name must be a string")?;
+        let values = match v {
+            Yaml::Array(items) => items
+                .iter()
+                .map(|i| detection::scalar(i).ok_or(format!("placeholder '{name}': values must be strings or numbers")))
+                .collect::<Result<Vec<_>, _>>()?,
+            other => vec![detection::scalar(other).ok_or(format!("placeholder '{name}': values must be strings or numbers"))?],
+        };
+        out.insert(name.trim_matches('%').to_string(), values);
+    }
+    Ok(out)
+}
+
+/// Reads every YAML document of `text` (named `file` in messages) with the
+/// default options: Sigma's semantics exactly.
 pub fn load(file: &str, text: &str) -> Loaded {
+    load_with(file, text, &Options::default())
+}
+
+/// Reads every YAML document of `text` with `options`.
+pub fn load_with(file: &str, text: &str, options: &Options) -> Loaded {
     let mut out = Loaded::default();
     for (start_line, doc_text) in documents(text) {
         let reject = |rule: Option<String>, line: usize, reason: String| Rejection {
@@ -71,7 +119,7 @@ pub fn load(file: &str, text: &str) -> Loaded {
                 .as_str()
                 .or(doc["id"].as_str())
                 .map(str::to_string);
-            match convert(&doc) {
+            match convert(&doc, options) {
                 Ok(rule) => out.rules.push((
                     rule,
                     Origin {
@@ -149,7 +197,51 @@ fn logsource_condition(src: LogSource) -> Expr {
     Expr::And(vec![channel, pred("EventID", Op::In(ids))])
 }
 
-fn convert(doc: &Yaml) -> Result<Rule, Failure> {
+/// `--normalize`: a positive literal test on a raw command line also holds
+/// on its normal form. `positive` flips under `not`.
+fn normalized_too(e: Expr, positive: bool) -> Expr {
+    match e {
+        Expr::And(xs) => Expr::And(xs.into_iter().map(|x| normalized_too(x, positive)).collect()),
+        Expr::Or(xs) => Expr::Or(xs.into_iter().map(|x| normalized_too(x, positive)).collect()),
+        Expr::Not(x) => Expr::Not(Box::new(normalized_too(*x, !positive))),
+        Expr::Pred(p) => {
+            if !positive
+                || p.field.form != FieldForm::Raw
+                || !crate::schema::is_command_line(&p.field.name)
+                || !normalizable(&p.op)
+            {
+                return Expr::Pred(p);
+            }
+            let normal = Predicate {
+                field: Field::new(p.field.name.clone()),
+                op: p.op.clone(),
+                // The normal form is case-folded: `cased` means nothing there.
+                cased: false,
+            };
+            Expr::Or(vec![Expr::Pred(p), Expr::Pred(normal)])
+        }
+    }
+}
+
+/// Whether a literal test means the same on the normal form. Patterns that
+/// look for the obfuscation itself (carets, quotes, separators, non-ASCII
+/// lookalikes, runs of blanks) do not: normalizing them would erase what
+/// they look for (`'^^'` would become the empty pattern, found everywhere).
+fn normalizable(op: &Op) -> bool {
+    let clean = |p: &String| {
+        !crate::normalize::pattern(p).is_empty()
+            && !p.contains("  ")
+            && p.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+            && !p.contains(['^', '"', '\'', '`', ',', ';'])
+    };
+    match op {
+        Op::Contains(_, ps) | Op::StartsWith(ps) | Op::EndsWith(ps) => ps.iter().all(clean),
+        Op::Eq(Value::Str(s)) | Op::Like(s) => clean(s),
+        _ => false,
+    }
+}
+
+fn convert(doc: &Yaml, options: &Options) -> Result<Rule, Failure> {
     let title = doc["title"].as_str().ok_or_else(|| fail(None, "no title"))?;
     let id = match doc["id"].as_str() {
         Some(id) => format!("sigma.{id}"),
@@ -198,13 +290,16 @@ fn convert(doc: &Yaml) -> Result<Rule, Failure> {
             }
             "timeframe" => return Err(fail(Some("timeframe:"), "timeframe (aggregation) is not supported")),
             _ => {
-                let e = detection::selection(v).map_err(|r| fail(Some(name), r))?;
+                let e = detection::selection(v, &options.placeholders).map_err(|r| fail(Some(name), r))?;
                 selections.insert(name.to_string(), e);
             }
         }
     }
     let condition = condition.ok_or_else(|| fail(Some("detection:"), "no condition"))?;
     let mut when = condition::parse(&condition, &selections).map_err(|r| fail(Some("condition:"), r))?;
+    if options.normalize {
+        when = normalized_too(when, true);
+    }
     if let Some(src) = source {
         when = Expr::And(vec![logsource_condition(src), when]);
     }
