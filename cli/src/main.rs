@@ -34,6 +34,9 @@ enum Command {
         /// YAML map of values for Sigma `expand` placeholders (name: [values]).
         #[arg(long, value_name = "FILE")]
         sigma_placeholders: Option<String>,
+        /// YAML file extending (or replacing) the Sigma logsource table.
+        #[arg(long, value_name = "FILE")]
+        sigma_logsources: Option<String>,
         /// Rule files or directories (searched recursively for *.lw).
         paths: Vec<String>,
     },
@@ -61,6 +64,9 @@ struct ScanArgs {
     /// YAML map of values for Sigma `expand` placeholders (name: [values]).
     #[arg(long, value_name = "FILE")]
     sigma_placeholders: Option<String>,
+    /// YAML file extending (or replacing) the Sigma logsource table.
+    #[arg(long, value_name = "FILE")]
+    sigma_logsources: Option<String>,
     /// Sigma rules also match their positive selections on the command
     /// line's normal form (obfuscation undone); filters stay raw.
     #[arg(long)]
@@ -97,15 +103,16 @@ fn main() -> ExitCode {
             sigma,
             strict,
             sigma_placeholders,
+            sigma_logsources,
             paths,
-        } => check(&paths, &sigma, sigma_placeholders.as_deref(), strict),
+        } => check(&paths, &sigma, sigma_placeholders.as_deref(), sigma_logsources.as_deref(), strict),
         Command::Convert { files } => convert(&files),
         Command::Rules => list_rules(),
     }
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    let options = match rules::sigma_options(args.normalize, args.sigma_placeholders.as_deref()) {
+    let options = match rules::sigma_options(args.normalize, args.sigma_placeholders.as_deref(), args.sigma_logsources.as_deref()) {
         Ok(o) => o,
         Err(msg) => {
             eprintln!("{msg}");
@@ -174,12 +181,18 @@ fn scan(args: ScanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(paths: &[String], sigma: &[String], placeholders: Option<&str>, strict: bool) -> ExitCode {
+fn check(
+    paths: &[String],
+    sigma: &[String],
+    placeholders: Option<&str>,
+    logsources: Option<&str>,
+    strict: bool,
+) -> ExitCode {
     if paths.is_empty() && sigma.is_empty() {
         eprintln!("error: give rule files, directories or --sigma PATH");
         return ExitCode::from(2);
     }
-    let options = match rules::sigma_options(false, placeholders) {
+    let options = match rules::sigma_options(false, placeholders, logsources) {
         Ok(o) => o,
         Err(msg) => {
             eprintln!("{msg}");

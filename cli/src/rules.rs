@@ -72,16 +72,24 @@ pub fn load(
     Ok((rules, report))
 }
 
-/// Sigma options from the command line: `--normalize` and a placeholder file.
-pub fn sigma_options(normalize: bool, placeholders: Option<&str>) -> Result<landwatch::sigma::Options, String> {
+/// Sigma options from the command line: `--normalize`, a placeholder file
+/// and a logsource table file.
+pub fn sigma_options(
+    normalize: bool,
+    placeholders: Option<&str>,
+    logsources: Option<&str>,
+) -> Result<landwatch::sigma::Options, String> {
+    let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("error: cannot read {p}: {e}"));
     let placeholders = match placeholders {
         None => Default::default(),
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("error: cannot read {p}: {e}"))?;
-            landwatch::sigma::placeholders(&text).map_err(|e| format!("error: {p}: {e}"))?
-        }
+        Some(p) => landwatch::sigma::placeholders(&read(p)?).map_err(|e| format!("error: {p}: {e}"))?,
     };
-    Ok(landwatch::sigma::Options { placeholders, normalize })
+    let logsources = match logsources {
+        None => Default::default(),
+        Some(p) => landwatch::schema::logsource::LogSourceTable::from_yaml(&read(p)?)
+            .map_err(|e| format!("error: {p}: {e}"))?,
+    };
+    Ok(landwatch::sigma::Options { placeholders, normalize, logsources })
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> usize {

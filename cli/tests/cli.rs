@@ -287,3 +287,34 @@ fn sigma_normalize_and_placeholders() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a placeholder file is a map"));
 }
+
+/// A logsource file extends the table: a category the built-in table lacks
+/// loads once the file says which channel and ids it means.
+#[test]
+fn sigma_logsource_table_from_a_file() {
+    let rule = temp_file(
+        "file-access.yml",
+        b"title: Browser credential store read\nid: 33333333-4444-5555-6666-777777777777\nlogsource: {product: windows, category: file_access}\ndetection:\n  selection:\n    FileName|endswith: '\\Login Data'\n  condition: selection\n",
+    );
+    let out = landwatch(&["check", "--sigma", rule.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("logsource windows/file_access is not in the logsource table"), "{stdout}");
+    let table = temp_file(
+        "logsources.yml",
+        b"categories:\n  file_access:\n    channel: Microsoft-Windows-Kernel-File/Analytic\n    event_ids: [12]\n",
+    );
+    let out = landwatch(&["check", "--sigma", rule.to_str().unwrap(), "--sigma-logsources", table.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().last(), Some("1 rules loaded, 0 rejected"), "{stdout}");
+    let events = temp_file(
+        "file-access.jsonl",
+        b"{\"EventID\":12,\"Channel\":\"Microsoft-Windows-Kernel-File/Analytic\",\"FileName\":\"C:\\\\Users\\\\a\\\\Login Data\"}\n{\"EventID\":11,\"Channel\":\"Microsoft-Windows-Kernel-File/Analytic\",\"FileName\":\"C:\\\\Users\\\\a\\\\Login Data\"}\n",
+    );
+    let out = landwatch(&[
+        "scan", "--no-builtin", "--sigma", rule.to_str().unwrap(), "--sigma-logsources", table.to_str().unwrap(),
+        "--format", "jsonl", events.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"line\":1"), "{stdout}");
+}

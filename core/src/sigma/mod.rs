@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::ast::{EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Rule, Value};
-use crate::schema::logsource::LogSource;
+use crate::schema::logsource::{LogSource, LogSourceTable};
 use crate::dsl::Origin;
 
 /// A Sigma rule that could not be loaded, and why.
@@ -58,6 +58,8 @@ pub struct Options {
     /// Negative selections (filters) stay raw, so nothing is filtered that
     /// Sigma would not filter.
     pub normalize: bool,
+    /// Which events each logsource means; the built-in table by default.
+    pub logsources: LogSourceTable,
 }
 
 /// Reads a placeholder file for `expand`: a YAML map from each name (without
@@ -189,7 +191,7 @@ fn logsource_condition(src: LogSource) -> Expr {
             cased: false,
         })
     };
-    let channel = pred("Channel", Op::Eq(Value::Str(src.channel.to_string())));
+    let channel = pred("Channel", Op::Eq(Value::Str(src.channel)));
     if src.event_ids.is_empty() {
         return channel;
     }
@@ -262,7 +264,7 @@ fn convert(doc: &Yaml, options: &Options) -> Result<Rule, Failure> {
         // `product: windows` alone: every Windows event.
         (EventKind::Any, None)
     } else {
-        let src = crate::schema::logsource::windows(category, service).ok_or_else(|| {
+        let src = options.logsources.windows(category, service).ok_or_else(|| {
             fail(
                 Some("logsource:"),
                 format!(
