@@ -146,6 +146,7 @@ const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
 
 /// Windows logsource categories (Sysmon unless noted).
 const CATEGORIES: &[(&str, BuiltinSource)] = &[
+    ("file_change", BuiltinSource { channel: SYSMON, event_ids: &[2] }),
     ("network_connection", BuiltinSource { channel: SYSMON, event_ids: &[3] }),
     ("process_termination", BuiltinSource { channel: SYSMON, event_ids: &[5] }),
     ("driver_load", BuiltinSource { channel: SYSMON, event_ids: &[6] }),
@@ -217,6 +218,11 @@ const SERVICES: &[(&str, &str)] = &[
     ("security-mitigations", "Microsoft-Windows-Security-Mitigations/Kernel Mode"),
     ("bitlocker", "Microsoft-Windows-BitLocker/BitLocker Management"),
     ("appmodel-runtime", "Microsoft-Windows-AppModel-Runtime/Admin"),
+    ("appxpackaging-om", "Microsoft-Windows-AppxPackaging/Operational"),
+    ("microsoft-servicebus-client", "Microsoft-ServiceBus-Client"),
+    ("smbserver-connectivity", "Microsoft-Windows-SMBServer/Connectivity"),
+    ("smbclient-connectivity", "Microsoft-Windows-SmbClient/Connectivity"),
+    ("dns-server-analytic", "Microsoft-Windows-DNS-Server/Analytical"),
 ];
 
 #[cfg(test)]
