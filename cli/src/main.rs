@@ -2,6 +2,7 @@
 
 mod input;
 mod output;
+mod parallel;
 mod rules;
 
 use std::io::IsTerminal;
@@ -80,6 +81,13 @@ struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Scanning threads; 0 (the default) uses every core.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// With several threads, print detections as threads finish rather than
+    /// in input order (the default order is the input's, whatever --threads).
+    #[arg(long)]
+    unordered: bool,
     /// Input files or directories (every .evtx, .json, .jsonl and .ndjson
     /// file under them); `-` or nothing reads standard input.
     files: Vec<String>,
@@ -151,7 +159,11 @@ fn scan(args: ScanArgs) -> ExitCode {
         }
     };
     let started = Instant::now();
-    let mut scanner = landwatch::Scanner::new(std::sync::Arc::new(rules)).with_schema(args.schema);
+    let threads = match args.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let rules = std::sync::Arc::new(rules);
     let progress = input::Progress::new(&inputs);
     let mut out = output::Printer::new(args.format);
     let mut summary = output::Summary::default();
@@ -159,9 +171,15 @@ fn scan(args: ScanArgs) -> ExitCode {
     if std::io::stdout().is_terminal() {
         out.progress = progress.bar().cloned();
     }
+    let mut scanner = landwatch::Scanner::new(rules.clone()).with_schema(args.schema);
+    let mut pool = (threads > 1).then(|| parallel::Pool::new(rules, args.schema, threads, !args.unordered));
     for i in &inputs {
+        let engine = match pool.as_mut() {
+            Some(p) => input::Engine::Pool(p),
+            None => input::Engine::Inline(&mut scanner),
+        };
         let mut sink = input::Sink {
-            scanner: &mut scanner,
+            engine,
             out: &mut out,
             summary: &mut summary,
             progress: &progress,
@@ -169,6 +187,13 @@ fn scan(args: ScanArgs) -> ExitCode {
         if let Err(e) = input::scan(i, &mut sink) {
             progress.finish();
             eprintln!("error: cannot read {}: {e}", i.name);
+            return ExitCode::from(2);
+        }
+    }
+    if let Some(p) = pool {
+        if let Err(e) = p.finish(&mut out, &mut summary) {
+            progress.finish();
+            eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     }

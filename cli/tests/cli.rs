@@ -318,3 +318,29 @@ fn sigma_logsource_table_from_a_file() {
     assert_eq!(stdout.lines().count(), 1, "{stdout}");
     assert!(stdout.contains("\"line\":1"), "{stdout}");
 }
+
+/// Several threads print the same detections as one, in the same order;
+/// `--unordered` prints the same set.
+#[test]
+fn threads_give_the_same_detections_in_input_order() {
+    // Enough copies of the example for many batches per thread.
+    let text = std::fs::read_to_string(example()).unwrap().repeat(50);
+    let events = temp_file("threads.jsonl", text.as_bytes());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["scan", "--format", "jsonl"];
+        args.extend_from_slice(extra);
+        args.push(events.to_str().unwrap());
+        let out = landwatch(&args);
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = run(&["--threads", "1"]);
+    assert!(one.lines().count() > 1000);
+    assert_eq!(run(&["--threads", "3"]), one);
+    let mut a: Vec<&str> = one.lines().collect();
+    let unordered = run(&["--threads", "2", "--unordered"]);
+    let mut b: Vec<&str> = unordered.lines().collect();
+    a.sort_unstable();
+    b.sort_unstable();
+    assert_eq!(a, b);
+}

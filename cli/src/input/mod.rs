@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use landwatch::Scanner;
 
 use crate::output::{Printer, Summary};
+use crate::parallel::Pool;
 
 /// The first bytes of every `.evtx` file.
 const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
@@ -78,10 +79,16 @@ fn walk(dir: &Path, out: &mut Vec<Input>) -> io::Result<()> {
 
 /// What scanning one input needs.
 pub struct Sink<'a> {
-    pub scanner: &'a mut Scanner,
+    pub engine: Engine<'a>,
     pub out: &'a mut Printer,
     pub summary: &'a mut Summary,
     pub progress: &'a Progress,
+}
+
+/// Where events are scanned: here, or by a pool of threads.
+pub enum Engine<'a> {
+    Inline(&'a mut Scanner),
+    Pool(&'a mut Pool),
 }
 
 impl Sink<'_> {
@@ -89,13 +96,16 @@ impl Sink<'_> {
     /// record number).
     fn event(&mut self, name: &str, line: u64, bytes: &[u8]) {
         self.summary.events += 1;
-        match self.scanner.scan_json(bytes) {
-            Ok(detections) => {
-                for d in &detections {
-                    self.out.detection(d, name, line, self.summary);
+        match &mut self.engine {
+            Engine::Pool(pool) => pool.push(name, line, bytes, self.out, self.summary),
+            Engine::Inline(scanner) => match scanner.scan_json(bytes) {
+                Ok(detections) => {
+                    for d in &detections {
+                        self.out.detection(d, name, line, self.summary);
+                    }
                 }
-            }
-            Err(e) => self.summary.reject(name, line, &e),
+                Err(e) => self.summary.reject(name, line, &e),
+            },
         }
     }
 }
