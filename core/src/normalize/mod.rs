@@ -12,8 +12,8 @@
 //! 1. invisible characters removed;
 //! 2. dash lookalikes to `-`;
 //! 3. carets removed;
-//! 4. quotes inside a token removed (a token wholly enclosed in one pair of
-//!    quotes keeps them);
+//! 4. quotes removed, except one pair enclosing a whole token that holds a
+//!    space (`"C:\Program Files\a.exe"`);
 //! 5. whitespace runs to one space, ends trimmed;
 //! 6. machine-wide environment variables expanded;
 //! 7. `/` option prefixes to `-`, at the start of every space-separated word;
@@ -199,14 +199,18 @@ fn start_token(out: &mut String) -> usize {
 }
 
 /// Step 4 for the token `out[start..]`: kept when its only quotes enclose it
-/// whole (`"C:\Program Files\a.exe"`), else rewritten without quotes. Spaces
+/// whole and it holds a space (`"C:\Program Files\a.exe"`), else rewritten
+/// without quotes. Spaces
 /// the rewrite brings together (`a" "b`, `" x"` after a space) fold into one.
 fn end_token(out: &mut String, start: usize, quotes: usize, scratch: &mut String) {
     if quotes == 0 {
         return;
     }
     let tok = &out[start..];
-    if quotes == 2 && tok.len() >= 2 && tok.starts_with('"') && tok.ends_with('"') {
+    // A quoted argument with a space inside keeps its quotes: they say where
+    // it ends. Without a space they mean nothing to the program that reads
+    // it (`"/user:x"` is `/user:x`) and go like any other.
+    if quotes == 2 && tok.len() >= 2 && tok.starts_with('"') && tok.ends_with('"') && tok.contains(' ') {
         return;
     }
     scratch.clear();
