@@ -2,6 +2,7 @@
 //! and a printer from the ast back to source. `docs/rule-language.md` is the
 //! reference for rule authors.
 
+mod condition;
 mod lexer;
 mod parser;
 mod printer;
