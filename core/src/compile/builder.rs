@@ -197,6 +197,22 @@ impl RulesBuilder {
     }
 }
 
+/// A rough price of evaluating `e` once the automata have run.
+fn cost(e: &CExpr, preds: &[CPred]) -> u32 {
+    match e {
+        // A literal costs a hit lookup per pattern; a regex runs over the
+        // value, worth many lookups.
+        CExpr::Pred(i) => match preds.get(*i as usize) {
+            Some(CPred::Literal { patterns, .. }) => patterns.len() as u32,
+            Some(CPred::Regex { .. }) => 64,
+            Some(CPred::Cidr { nets, .. }) => 1 + nets.len() as u32,
+            _ => 1,
+        },
+        CExpr::Not(x) => cost(x, preds),
+        CExpr::And(xs) | CExpr::Or(xs) => xs.iter().map(|x| cost(x, preds)).sum(),
+    }
+}
+
 fn build_automaton<'a>(
     patterns: impl Iterator<Item = &'a [u8]>,
 ) -> Result<AhoCorasick, aho_corasick::BuildError> {
@@ -225,11 +241,20 @@ struct Compiler<'t> {
 impl Compiler<'_> {
     fn expr(&mut self, e: &Expr) -> Result<CExpr, String> {
         Ok(match e {
-            Expr::And(xs) => CExpr::And(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
-            Expr::Or(xs) => CExpr::Or(xs.iter().map(|x| self.expr(x)).collect::<Result<_, _>>()?),
+            Expr::And(xs) => CExpr::And(self.cheap_first(xs)?),
+            Expr::Or(xs) => CExpr::Or(self.cheap_first(xs)?),
             Expr::Not(x) => CExpr::Not(Box::new(self.expr(x)?)),
             Expr::Pred(p) => self.predicate(p)?,
         })
+    }
+
+    /// `and` and `or` stop at the first child that decides them: children
+    /// that cost a few table lookups go before long pattern lists and before
+    /// regexes. The order changes no verdict, only the work.
+    fn cheap_first(&mut self, xs: &[Expr]) -> Result<Vec<CExpr>, String> {
+        let mut out = xs.iter().map(|x| self.expr(x)).collect::<Result<Vec<_>, _>>()?;
+        out.sort_by_key(|x| cost(x, self.preds));
+        Ok(out)
     }
 
     fn push(&mut self, p: CPred) -> CExpr {

@@ -1,6 +1,7 @@
 //! `like` globs: `*` is any run of characters, `?` is one character, the
 //! rest is literal; the glob matches the whole value. Translated to a
-//! `regex` (linear time), with the longest literal run as the atom.
+//! `regex` (linear time), with the longest literal run as the atom (ASCII
+//! only when case is ignored: the automata fold ASCII case alone).
 
 /// The regex for `glob`, and its longest literal run (if any) for an atom.
 pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>) {
@@ -21,7 +22,17 @@ pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>)
             _ => {
                 let mut buf = [0u8; 4];
                 re.push_str(&regex::escape(c.encode_utf8(&mut buf)));
-                current.push(c);
+                if cased || c.is_ascii() || caseless(c) {
+                    current.push(c);
+                } else {
+                    // The regex ignores Unicode case, the automata only
+                    // ASCII case: `Ü` must not be in an atom that `ü` misses.
+                    if current.len() > longest.len() {
+                        longest = std::mem::take(&mut current);
+                    } else {
+                        current.clear();
+                    }
+                }
             }
         }
     }
@@ -30,6 +41,12 @@ pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>)
     }
     re.push('$');
     (re, (!longest.is_empty()).then_some(longest))
+}
+
+/// A character with no other case (`ˣ`, `─`, CJK): the same bytes whatever
+/// the case folding.
+fn caseless(c: char) -> bool {
+    c.to_lowercase().eq(std::iter::once(c)) && c.to_uppercase().eq(std::iter::once(c))
 }
 
 #[cfg(test)]
@@ -49,5 +66,8 @@ mod tests {
         assert!(re.is_match("abcdef"));
         assert!(!re.is_match("Abc"));
         assert_eq!(glob_to_regex("**", false).1, None);
+        assert_eq!(glob_to_regex("Ünïx*Çorp", false).1.as_deref(), Some("orp"));
+        assert_eq!(glob_to_regex("Ünïx*Çorp", true).1.as_deref(), Some("Ünïx"));
+        assert_eq!(glob_to_regex("*ˣˣ*", false).1.as_deref(), Some("ˣˣ"));
     }
 }

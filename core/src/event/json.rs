@@ -22,9 +22,11 @@ pub(crate) struct PathTrie {
 
 #[derive(Debug, Clone, Default)]
 struct Node {
-    /// Children and their keys. A node has a few dozen children at most, so a
-    /// scan that compares lengths first beats hashing each key (measured:
-    /// hashing and lowercasing keys took a quarter of the scan time).
+    /// Children and their keys, ordered by key length. A node has up to a
+    /// few hundred children (one per field some rule reads), so a key is
+    /// compared only with the children of its own length, found by binary
+    /// search (measured: hashing and lowercasing keys took a quarter of the
+    /// scan time; a linear scan over every child, a tenth).
     children: Vec<(Box<str>, u32)>,
     slot: Option<u32>,
 }
@@ -52,7 +54,9 @@ impl PathTrie {
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(Node::default());
-                    self.nodes[node].children.push((part.into(), n as u32));
+                    let children = &mut self.nodes[node].children;
+                    let at = children.partition_point(|(k, _)| k.len() <= part.len());
+                    children.insert(at, (part.into(), n as u32));
                     n
                 }
             };
@@ -77,28 +81,32 @@ impl PathTrie {
     /// name varies).
     fn child(&self, node: u32, key: &str) -> Option<u32> {
         let children = &self.nodes[node as usize].children;
-        children
-            .iter()
-            .find(|(k, _)| key_matches(k, key))
-            .or_else(|| children.iter().find(|(k, _)| &**k == "*"))
-            .map(|&(_, n)| n)
+        let of_len = |len: usize| {
+            let start = children.partition_point(|(k, _)| k.len() < len);
+            children[start..].iter().take_while(move |(k, _)| k.len() == len)
+        };
+        if let Some(&(_, n)) = of_len(key.len()).find(|(k, _)| k.eq_ignore_ascii_case(key)) {
+            return Some(n);
+        }
+        // Defender writes `Threat Name` where the taxonomy says `ThreatName`.
+        if memchr::memchr(b' ', key.as_bytes()).is_some() {
+            if let Some(&(_, n)) = children.iter().find(|(k, _)| spaced_key_matches(k, key)) {
+                return Some(n);
+            }
+        }
+        of_len(1).find(|(k, _)| &**k == "*").map(|&(_, n)| n)
     }
 }
 
-/// An event key matches a path part ASCII case-insensitively, ignoring
-/// spaces in the event's key: Defender writes `Threat Name` where the
-/// taxonomy says `ThreatName`.
-fn key_matches(part: &str, key: &str) -> bool {
-    if part.len() == key.len() {
-        return part.eq_ignore_ascii_case(key);
-    }
-    if key.len() < part.len() || !key.as_bytes().contains(&b' ') {
-        return false;
-    }
-    key.bytes()
-        .filter(|&b| b != b' ')
-        .map(|b| b.to_ascii_lowercase())
-        .eq(part.bytes().map(|b| b.to_ascii_lowercase()))
+/// An event key with spaces matches a path part ASCII case-insensitively
+/// once its spaces are dropped.
+fn spaced_key_matches(part: &str, key: &str) -> bool {
+    key.len() > part.len()
+        && key
+            .bytes()
+            .filter(|&b| b != b' ')
+            .map(|b| b.to_ascii_lowercase())
+            .eq(part.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// A value read from an event: a string (numbers and booleans as their JSON
@@ -441,7 +449,8 @@ mod tests {
         let mut out = Vec::new();
         extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out).unwrap();
         assert_eq!(get(&out, threat), Some("EICAR"));
-        assert!(!key_matches("ThreatName", "Threat Names"));
+        assert!(!spaced_key_matches("ThreatName", "Threat Names"));
+        assert!(spaced_key_matches("ThreatName", "threat name"));
     }
 
     #[test]

@@ -56,7 +56,11 @@ impl Ctx<'_> {
                 }
             }
             CPred::IsEmpty { input } => self.value(*input) == Some(""),
-            CPred::Regex { input, regex, .. } => self.value(*input).is_some_and(|v| regex.is_match(v)),
+            // A glob's literal part is necessary: unless the automaton found
+            // it, the regex cannot match and is not run.
+            CPred::Regex { input, regex, atom, .. } => {
+                atom.is_none_or(|a| self.hit(a).is_some()) && self.value(*input).is_some_and(|v| regex.is_match(v))
+            }
             CPred::Exists { input } => self.value(*input).is_some(),
             CPred::NumEq { input, values } => self
                 .value(*input)
