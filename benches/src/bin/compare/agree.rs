@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use crate::engines::Hits;
+use crate::measure::thousands;
 
 pub struct Agreement {
     pub a: String,
@@ -61,12 +62,12 @@ pub fn render(ag: &Agreement, lines: &[&[u8]], titles: &dyn Fn(&str) -> String, 
         "**{} vs {}** ({} events, {} rules given to both): {} detections both report, {} only {}, {} only {}.\n",
         ag.a,
         ag.b,
-        ag.events,
-        ag.rules,
-        ag.both,
-        ag.only_a.len(),
+        thousands(ag.events),
+        thousands(ag.rules),
+        thousands(ag.both),
+        thousands(ag.only_a.len()),
         ag.a,
-        ag.only_b.len(),
+        thousands(ag.only_b.len()),
         ag.b
     );
     let examples = ag

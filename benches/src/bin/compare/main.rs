@@ -139,15 +139,7 @@ fn split_lines(bytes: &[u8]) -> Vec<&[u8]> {
 }
 
 fn fmt_int(n: f64) -> String {
-    let s = format!("{:.0}", n);
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    measure::thousands(n.round() as usize)
 }
 
 fn table(rows: &[Row], floor_eps: f64) -> String {
@@ -287,6 +279,15 @@ fn run() -> Result<(), String> {
         counts.shared,
         counts.sigma_rust
     );
+    for (engine, rejects) in [
+        ("landwatch", &counts.landwatch_rejects),
+        ("rsigma-eval", &counts.rsigma_rejects),
+        ("sigma-rust (of the shared files)", &counts.sigma_rust_rejects),
+    ] {
+        if !rejects.is_empty() {
+            report.push_str(&format!("Not loaded by {engine}: {}.\n\n", rejects.join(", ")));
+        }
+    }
     report.push_str(&format!(
         "Events: {} generated Sysmon process-creation lines ({:.1} MB, seed {}); sigma-rust on the first {}. Median of {} runs, one thread each.\n\n",
         fmt_int(lines.len() as f64),

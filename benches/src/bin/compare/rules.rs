@@ -24,6 +24,14 @@ pub struct RuleCounts {
     pub rsigma: usize,
     pub shared: usize,
     pub sigma_rust: usize,
+    /// Files each engine did not load whole, by file name.
+    pub landwatch_rejects: Vec<String>,
+    pub rsigma_rejects: Vec<String>,
+    pub sigma_rust_rejects: Vec<String>,
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Every `*.yml` / `*.yaml` under `dir`, sorted.
@@ -71,6 +79,12 @@ pub fn shared_rules(dir: &Path) -> Result<(Vec<RuleFile>, RuleCounts), String> {
             engine.add_rules(rules.iter()).is_empty()
         });
         counts.rsigma += usize::from(rs.is_some());
+        if !lw_ok {
+            counts.landwatch_rejects.push(file_name(&path));
+        }
+        if rs.is_none() {
+            counts.rsigma_rejects.push(file_name(&path));
+        }
         let (Some(rsigma), true) = (rs, lw_ok) else { continue };
         let ids = lw
             .rules
@@ -94,6 +108,11 @@ pub fn shared_rules(dir: &Path) -> Result<(Vec<RuleFile>, RuleCounts), String> {
     candidates.retain(|f| !f.ids.iter().any(|id| failing.contains(id)));
     counts.shared = candidates.len();
     counts.sigma_rust = candidates.iter().filter(|f| f.sigma_rust.is_some()).count();
+    counts.sigma_rust_rejects = candidates
+        .iter()
+        .filter(|f| f.sigma_rust.is_none())
+        .map(|f| file_name(&f.path))
+        .collect();
     Ok((candidates, counts))
 }
 
