@@ -3,6 +3,9 @@
 use landwatch::ast::{EventKind, Expr, Field, Level, Op, Predicate, Quantifier, Rule};
 use landwatch::{Origin, RulesBuilder};
 
+pub mod sysmon;
+pub use sysmon::write_process_events;
+
 /// A tiny deterministic generator (xorshift64*), so runs compare.
 pub struct Rng(u64);
 
