@@ -7,12 +7,16 @@
 //! traffic to one message per ~2,000 events, and a bounded queue keeps
 //! memory flat when workers fall behind.
 //!
+//! With N threads there are N - 1 workers: reading is light, so when the
+//! queue is full the reading thread scans the batch itself instead of
+//! waiting. N threads then keep N cores busy without a thread too many.
+//!
 //! Every rule today is stateless, so any event may go to any worker. Rules
 //! that correlate events over time will need each key's events (host,
 //! account) on one worker: the batch is where such sharding goes.
 
 use std::collections::BTreeMap;
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -54,6 +58,8 @@ struct Done {
 }
 
 pub struct Pool {
+    /// The reading thread's own scanner, for batches the queue has no room for.
+    own: Scanner,
     jobs: Option<SyncSender<Batch>>,
     done: Receiver<Done>,
     workers: Vec<JoinHandle<()>>,
@@ -66,12 +72,14 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `threads` workers.
+    /// Starts `threads - 1` workers (at least one).
     pub fn new(rules: Arc<Rules>, schema: Schema, threads: usize, ordered: bool) -> Pool {
-        let (jobs, queue) = mpsc::sync_channel::<Batch>(threads * 2);
+        let own = Scanner::new(Arc::clone(&rules)).with_schema(schema);
+        let workers = threads.saturating_sub(1).max(1);
+        let (jobs, queue) = mpsc::sync_channel::<Batch>(workers);
         let queue = Arc::new(Mutex::new(queue));
         let (done_tx, done) = mpsc::channel::<Done>();
-        let workers = (0..threads)
+        let workers = (0..workers)
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let done = done_tx.clone();
@@ -84,12 +92,7 @@ impl Pool {
                             Err(_) => break,
                         };
                         let Ok(batch) = next else { break };
-                        let results = batch
-                            .events()
-                            .map(|(line, bytes)| (line, scanner.scan_json(bytes)))
-                            .collect();
-                        let reply = Done { seq: Some(batch.seq), name: batch.name, results };
-                        if done.send(reply).is_err() {
+                        if done.send(scan(&mut scanner, batch)).is_err() {
                             return;
                         }
                     }
@@ -99,6 +102,7 @@ impl Pool {
             })
             .collect();
         Pool {
+            own,
             jobs: Some(jobs),
             done,
             workers,
@@ -132,11 +136,30 @@ impl Pool {
         batch.seq = self.sent;
         self.sent += 1;
         self.drain(false, out, summary);
-        if let Some(jobs) = &self.jobs {
-            // Blocks while the queue is full: workers are behind.
-            if jobs.send(batch).is_err() {
-                self.jobs = None;
+        let Some(jobs) = &self.jobs else { return };
+        match jobs.try_send(batch) {
+            Ok(()) => {}
+            // Workers are busy: scan this one here rather than wait.
+            Err(TrySendError::Full(batch)) => {
+                let done = scan(&mut self.own, batch);
+                self.take(done, out, summary);
             }
+            Err(TrySendError::Disconnected(_)) => self.jobs = None,
+        }
+    }
+
+    /// Prints a finished batch now, or keeps it until its turn.
+    fn take(&mut self, d: Done, out: &mut Printer, summary: &mut Summary) {
+        self.received += u64::from(d.seq.is_some());
+        match d.seq {
+            Some(seq) if self.ordered => {
+                self.waiting.insert(seq, d);
+            }
+            _ => print(&d, out, summary),
+        }
+        while let Some(d) = self.waiting.remove(&self.printed) {
+            print(&d, out, summary);
+            self.printed += 1;
         }
     }
 
@@ -147,17 +170,7 @@ impl Pool {
         let mut arrived = vec![first];
         arrived.extend(self.done.try_iter());
         for d in arrived {
-            self.received += u64::from(d.seq.is_some());
-            match d.seq {
-                Some(seq) if self.ordered => {
-                    self.waiting.insert(seq, d);
-                }
-                _ => print(&d, out, summary),
-            }
-        }
-        while let Some(d) = self.waiting.remove(&self.printed) {
-            print(&d, out, summary);
-            self.printed += 1;
+            self.take(d, out, summary);
         }
         true
     }
@@ -176,11 +189,21 @@ impl Pool {
                 return Err("a scanning thread failed".into());
             }
         }
+        let results: Results = vec![(0, Ok(self.own.flush()))];
+        print(&Done { seq: None, name: "-".into(), results }, out, summary);
         if self.received != self.sent {
             return Err(format!("{} of {} batches of events were not scanned", self.sent - self.received, self.sent));
         }
         Ok(())
     }
+}
+
+fn scan(scanner: &mut Scanner, batch: Batch) -> Done {
+    let results = batch
+        .events()
+        .map(|(line, bytes)| (line, scanner.scan_json(bytes)))
+        .collect();
+    Done { seq: Some(batch.seq), name: batch.name, results }
 }
 
 fn print(d: &Done, out: &mut Printer, summary: &mut Summary) {
