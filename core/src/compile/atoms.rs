@@ -10,8 +10,17 @@
 
 use super::{CExpr, CPred, Pattern};
 
-/// The rule's necessary atoms, or `None` when it has none.
-pub(crate) fn necessary_atoms(expr: &CExpr, preds: &[CPred], patterns: &[Pattern]) -> Option<Vec<u32>> {
+/// The rule's necessary atoms, or `None` when it has none. `common[input]`
+/// marks inputs whose values most events share (`Channel`): `and` picks
+/// their sets last, since such an atom admits nearly every event of a log
+/// (a Sigma logsource condition would otherwise make each of a thousand
+/// rules a candidate on every Sysmon event).
+pub(crate) fn necessary_atoms(
+    expr: &CExpr,
+    preds: &[CPred],
+    patterns: &[Pattern],
+    common: &[bool],
+) -> Option<Vec<u32>> {
     match expr {
         CExpr::Pred(i) => match &preds[*i as usize] {
             CPred::Literal {
@@ -31,12 +40,12 @@ pub(crate) fn necessary_atoms(expr: &CExpr, preds: &[CPred], patterns: &[Pattern
         },
         CExpr::And(xs) => xs
             .iter()
-            .filter_map(|x| necessary_atoms(x, preds, patterns))
-            .max_by_key(|set| score(set, patterns)),
+            .filter_map(|x| necessary_atoms(x, preds, patterns, common))
+            .max_by_key(|set| score(set, patterns, common)),
         CExpr::Or(xs) => {
             let mut all = Vec::new();
             for x in xs {
-                all.extend(necessary_atoms(x, preds, patterns)?);
+                all.extend(necessary_atoms(x, preds, patterns, common)?);
             }
             all.sort_unstable();
             all.dedup();
@@ -46,12 +55,16 @@ pub(crate) fn necessary_atoms(expr: &CExpr, preds: &[CPred], patterns: &[Pattern
     }
 }
 
-/// How selective a set looks: longer shortest pattern first, then fewer patterns.
-fn score(set: &[u32], patterns: &[Pattern]) -> (usize, std::cmp::Reverse<usize>) {
+/// How selective a set looks: not on a common field first, then longer
+/// shortest pattern, then fewer patterns.
+fn score(set: &[u32], patterns: &[Pattern], common: &[bool]) -> (bool, usize, std::cmp::Reverse<usize>) {
     let shortest = set
         .iter()
         .map(|&id| patterns[id as usize].bytes.len())
         .min()
         .unwrap_or(0);
-    (shortest.min(8), std::cmp::Reverse(set.len()))
+    let rare = !set
+        .iter()
+        .any(|&id| common.get(patterns[id as usize].input as usize).copied().unwrap_or(false));
+    (rare, shortest.min(8), std::cmp::Reverse(set.len()))
 }

@@ -122,6 +122,14 @@ impl RulesBuilder {
         if !errors.is_empty() {
             return Err(RuleErrors(errors));
         }
+        // Every value of an event (keywords) is only gathered for events of
+        // the channels the rules that search it require, when all do.
+        let any_field_channels = self
+            .rules
+            .iter()
+            .filter(|(rule, _, _)| reads_any_field(&rule.when))
+            .map(|(rule, _, _)| required_channel(&rule.when))
+            .collect::<Option<Vec<String>>>();
 
         let mut inputs: Vec<Input> = tables
             .inputs
@@ -159,8 +167,15 @@ impl RulesBuilder {
 
         let mut atom_rules = vec![Vec::new(); tables.patterns.len()];
         let mut always: [Vec<u32>; 5] = Default::default();
+        // Fields whose values most events share (the channel, the provider):
+        // an atom there is found in nearly every event of a log.
+        let common: Vec<bool> = tables
+            .inputs
+            .iter()
+            .map(|(field, _, _)| schema::is_common_field(&tables.fields[*field as usize]))
+            .collect();
         for (i, rule) in compiled.iter().enumerate() {
-            match necessary_atoms(&rule.expr, &preds, &tables.patterns) {
+            match necessary_atoms(&rule.expr, &preds, &tables.patterns, &common) {
                 Some(atoms) => {
                     for a in atoms {
                         atom_rules[a as usize].push(i as u32);
@@ -190,10 +205,36 @@ impl RulesBuilder {
             preds,
             patterns: tables.patterns,
             inputs,
-            plan: FieldPlan::new(tables.fields),
+            plan: FieldPlan::new(tables.fields).with_any_field_channels(any_field_channels),
             atom_rules,
             always,
         })
+    }
+}
+
+fn reads_any_field(e: &Expr) -> bool {
+    match e {
+        Expr::And(xs) | Expr::Or(xs) => xs.iter().any(reads_any_field),
+        Expr::Not(x) => reads_any_field(x),
+        Expr::Pred(p) => {
+            p.field.name == schema::ANY_FIELD
+                || matches!(&p.op, Op::SameAs(f) if f.name == schema::ANY_FIELD)
+        }
+    }
+}
+
+/// The channel an event must have for `e` to hold: a `Channel == '...'`
+/// among the top-level `and`s (where Sigma logsources put it).
+fn required_channel(e: &Expr) -> Option<String> {
+    match e {
+        Expr::And(xs) => xs.iter().find_map(required_channel),
+        Expr::Pred(p) if p.field.name.eq_ignore_ascii_case("Channel") && p.field.form != FieldForm::Decoded => {
+            match &p.op {
+                Op::Eq(Value::Str(c)) => Some(c.clone()),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -118,32 +118,90 @@ pub(crate) enum Raw<'de> {
 }
 
 /// Every scalar value of the event (strings, numbers, booleans; not keys,
-/// not nulls), one per line (object members in key order): the text keywords
-/// search. Only read when some rule needs it. `None` if the bytes are not
-/// JSON, which `extract` has already reported.
+/// not nulls), one per line in document order: the text keywords search.
+/// Only read when some rule needs it, in one streaming pass (no document
+/// tree). `None` if the bytes are not JSON, which `extract` has already
+/// reported.
 pub(crate) fn all_values(bytes: &[u8]) -> Option<String> {
-    fn walk(v: &serde_json::Value, out: &mut Option<String>) {
-        let mut push = |s: &str| match out {
+    let mut out = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // serde_json's own recursion limit bounds the depth of hostile input.
+    AllValues(&mut out).deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(out.unwrap_or_default())
+}
+
+/// Appends every scalar below it to the text, a line each.
+struct AllValues<'o>(&'o mut Option<String>);
+
+impl AllValues<'_> {
+    fn push(&mut self, s: &str) {
+        match self.0 {
             Some(o) => {
                 o.push('\n');
                 o.push_str(s);
             }
-            None => *out = Some(s.to_string()),
-        };
-        match v {
-            serde_json::Value::String(s) => push(s),
-            serde_json::Value::Number(n) => push(&n.to_string()),
-            serde_json::Value::Bool(b) => push(if *b { "true" } else { "false" }),
-            serde_json::Value::Null => {}
-            serde_json::Value::Array(xs) => xs.iter().for_each(|x| walk(x, out)),
-            serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
+            None => *self.0 = Some(s.to_string()),
         }
     }
-    // serde_json's own recursion limit bounds the depth of hostile input.
-    let v: serde_json::Value = serde_json::from_slice(bytes).ok()?;
-    let mut out = None;
-    walk(&v, &mut out);
-    Some(out.unwrap_or_default())
+}
+
+impl<'de> DeserializeSeed<'de> for AllValues<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for AllValues<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
+        self.push(v);
+        Ok(())
+    }
+
+    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
+        self.push(if v { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
+        self.push(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
+        self.push(&v.to_string());
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
+        // As serde_json writes it, so `1.5` reads back as `1.5`.
+        self.push(&serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()));
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(AllValues(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key::<IgnoredAny>()?.is_some() {
+            map.next_value_seed(AllValues(&mut *self.0))?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads `bytes` (one JSON object) into `out`, indexed by slot.

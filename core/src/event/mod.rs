@@ -69,6 +69,8 @@ pub(crate) struct FieldPlan {
     kind: KindSlots,
     /// The id of [`schema::ANY_FIELD`] when a rule reads it.
     any_field: Option<u16>,
+    /// Only events of these channels need it (`None`: every event).
+    any_field_channels: Option<Vec<String>>,
 }
 
 const SCHEMAS: [Schema; 4] = [Schema::Sysmon, Schema::Security, Schema::Ecs, Schema::Evtx];
@@ -130,7 +132,27 @@ impl FieldPlan {
             sources,
             kind,
             any_field,
+            any_field_channels: None,
         }
+    }
+
+    /// Gathers [`schema::ANY_FIELD`] only for events whose `Channel` is one
+    /// of `channels` (every event when `None`): it reads the whole event.
+    pub(crate) fn with_any_field_channels(mut self, channels: Option<Vec<String>>) -> FieldPlan {
+        self.any_field_channels = channels;
+        self
+    }
+
+    /// Whether this event needs [`schema::ANY_FIELD`], given its values.
+    fn wants_any_field(&self, values: &[Option<Cow<'_, str>>]) -> bool {
+        let Some(channels) = &self.any_field_channels else {
+            return true;
+        };
+        let channel = self
+            .field_id("Channel")
+            .and_then(|id| values.get(id as usize))
+            .and_then(|v| v.as_deref());
+        channel.is_some_and(|c| channels.iter().any(|w| w.eq_ignore_ascii_case(c)))
     }
 
     pub(crate) fn names(&self) -> &[String] {
@@ -196,7 +218,9 @@ impl FieldPlan {
                     });
                 }
                 if let Some(id) = self.any_field {
-                    out.values[id as usize] = json::all_values(bytes).map(Cow::Owned);
+                    if self.wants_any_field(&out.values) {
+                        out.values[id as usize] = json::all_values(bytes).map(Cow::Owned);
+                    }
                 }
             }
             Repr::Fields(fields) => {
@@ -221,8 +245,10 @@ impl FieldPlan {
                     }
                 }
                 if let Some(id) = self.any_field {
-                    let all: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
-                    out.values[id as usize] = Some(Cow::Owned(all.join("\n")));
+                    if self.wants_any_field(&out.values) {
+                        let all: Vec<&str> = fields.iter().map(|(_, v)| v.as_str()).collect();
+                        out.values[id as usize] = Some(Cow::Owned(all.join("\n")));
+                    }
                 }
             }
         }

@@ -168,6 +168,14 @@ pub fn canonical_name(name: &str) -> String {
         .map_or_else(|| name.to_string(), |t| t.to_string())
 }
 
+/// Fields whose value most events of a log share (`Channel`,
+/// `Provider_Name`, `EventID`, `Computer`): poor atoms.
+pub fn is_common_field(name: &str) -> bool {
+    ["Channel", "Provider_Name", "EventID", "Computer"]
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case(name))
+}
+
 /// Fields whose default form is the command-line normal form.
 pub fn is_command_line(name: &str) -> bool {
     name.eq_ignore_ascii_case("CommandLine") || name.eq_ignore_ascii_case("ParentCommandLine")
