@@ -173,6 +173,7 @@ fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, Strin
                     flags.push(f);
                 }
             }
+            let text = ascii_perl_classes(&text);
             let re = if flags.is_empty() { text } else { format!("(?{flags}){text}") };
             if let Err(reason) = crate::compile::build_regex(&re) {
                 return Err(format!("regex not supported by the linear-time engine: {reason}"));
@@ -210,6 +211,68 @@ fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, Strin
     } else {
         one_or(xs, Expr::Or)
     }
+}
+
+/// `\w`, `\d`, `\s` (and their negations) as the ASCII classes they are in
+/// PCRE, the regex dialect Sigma names, instead of the `regex` crate's Unicode
+/// classes (a Unicode `\w{1,64}` alone compiles past the size limit). A
+/// pattern that does not parse is returned as is, for the compiler's error.
+fn ascii_perl_classes(re: &str) -> String {
+    use regex_syntax::ast::{self, Ast, ClassPerl, ClassPerlKind, ClassSetItem};
+
+    struct Spans(Vec<(usize, usize, &'static str)>);
+    impl Spans {
+        fn add(&mut self, c: &ClassPerl) {
+            let class = match (&c.kind, c.negated) {
+                (ClassPerlKind::Word, false) => "[0-9A-Za-z_]",
+                (ClassPerlKind::Word, true) => "[^0-9A-Za-z_]",
+                (ClassPerlKind::Digit, false) => "[0-9]",
+                (ClassPerlKind::Digit, true) => "[^0-9]",
+                (ClassPerlKind::Space, false) => r"[\t\n\x0B\f\r ]",
+                (ClassPerlKind::Space, true) => r"[^\t\n\x0B\f\r ]",
+            };
+            self.0.push((c.span.start.offset, c.span.end.offset, class));
+        }
+    }
+    impl ast::Visitor for Spans {
+        type Output = Vec<(usize, usize, &'static str)>;
+        type Err = ();
+        fn finish(self) -> Result<Self::Output, ()> {
+            Ok(self.0)
+        }
+        fn visit_pre(&mut self, a: &Ast) -> Result<(), ()> {
+            if let Ast::ClassPerl(c) = a {
+                self.add(c);
+            }
+            Ok(())
+        }
+        fn visit_class_set_item_pre(&mut self, item: &ClassSetItem) -> Result<(), ()> {
+            if let ClassSetItem::Perl(c) = item {
+                self.add(c);
+            }
+            Ok(())
+        }
+    }
+    let Ok(parsed) = ast::parse::Parser::new().parse(re) else {
+        return re.to_string();
+    };
+    let Ok(mut spans) = ast::visit(&parsed, Spans(Vec::new())) else {
+        return re.to_string();
+    };
+    spans.sort_unstable();
+    // The regex crate nests classes, so `[\w-]` becomes `[[0-9A-Za-z_]-]`.
+    let mut out = String::with_capacity(re.len() + 16 * spans.len());
+    let mut at = 0;
+    for (start, end, class) in spans {
+        if start < at || end > re.len() {
+            return re.to_string();
+        }
+        out.push_str(&re[at..start]);
+        out.push_str(class);
+        at = end;
+    }
+    out.push_str(&re[at..]);
+    out
 }
 
 /// Most values one `expand` may give: the product of the placeholders' lists.
@@ -498,6 +561,17 @@ mod tests {
         assert_eq!(expand("50% of %site%", &p).unwrap(), vec!["50% of ams"]);
         let e = expand("%dcs% %nope% %gone%", &p).unwrap_err();
         assert!(e.contains("%nope%, %gone%"), "{e}");
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_pcre() {
+        assert_eq!(ascii_perl_classes(r"-k\s\w{1,64}"), r"-k[\t\n\x0B\f\r ][0-9A-Za-z_]{1,64}");
+        assert_eq!(ascii_perl_classes(r"[\w.-]+\D"), r"[[0-9A-Za-z_].-]+[^0-9]");
+        assert_eq!(ascii_perl_classes(r"\\w"), r"\\w");
+        assert_eq!(ascii_perl_classes("(unclosed"), "(unclosed");
+        let re = regex::Regex::new(&ascii_perl_classes(r"^\w+$")).unwrap();
+        assert!(re.is_match("svc_01") && !re.is_match("é"));
+        assert!(crate::compile::build_regex(&ascii_perl_classes(r"-k\s\w{1,64}(?:\s?(?:-p|-s))?")).is_ok());
     }
 
     #[test]
