@@ -76,7 +76,7 @@ impl Pool {
     pub fn new(rules: Arc<Rules>, schema: Schema, threads: usize, ordered: bool) -> Pool {
         let own = Scanner::new(Arc::clone(&rules)).with_schema(schema);
         let workers = threads.saturating_sub(1).max(1);
-        let (jobs, queue) = mpsc::sync_channel::<Batch>(workers);
+        let (jobs, queue) = mpsc::sync_channel::<Batch>(2 * workers);
         let queue = Arc::new(Mutex::new(queue));
         let (done_tx, done) = mpsc::channel::<Done>();
         let workers = (0..workers)
