@@ -260,6 +260,11 @@ fn build_automaton<'a>(
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
+        // Measured with 1,183 Sigma rules: in overlapping search the
+        // rare-byte prefilter keeps stopping on bytes that begin some
+        // pattern, and cost more than it skipped (scan -19% wall time
+        // without it, automata 1.04G -> 0.59G instructions on 20k events).
+        .prefilter(false)
         .build(patterns)
 }
 
