@@ -1,5 +1,6 @@
 //! `landwatch`: scan event logs for living-off-the-land tool abuse.
 
+mod files;
 mod input;
 mod output;
 mod parallel;
@@ -26,18 +27,8 @@ enum Command {
     Scan(ScanArgs),
     /// Parse and compile rule files; print every error.
     Check {
-        /// Sigma rule file or directory (recursive *.yml); repeatable.
-        #[arg(long = "sigma", value_name = "PATH")]
-        sigma: Vec<String>,
-        /// Fail (exit 2) when any Sigma rule is rejected.
-        #[arg(long)]
-        strict: bool,
-        /// YAML map of values for Sigma `expand` placeholders (name: [values]).
-        #[arg(long, value_name = "FILE")]
-        sigma_placeholders: Option<String>,
-        /// YAML file extending (or replacing) the Sigma logsource table.
-        #[arg(long, value_name = "FILE")]
-        sigma_logsources: Option<String>,
+        #[command(flatten)]
+        sigma: rules::SigmaArgs,
         /// Rule files or directories (searched recursively for *.lw).
         paths: Vec<String>,
     },
@@ -56,18 +47,8 @@ struct ScanArgs {
     /// Rule file or directory (recursive *.lw); repeatable.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<String>,
-    /// Sigma rule file or directory (recursive *.yml); repeatable.
-    #[arg(long = "sigma", value_name = "PATH")]
-    sigma: Vec<String>,
-    /// Fail (exit 2) when any Sigma rule is rejected.
-    #[arg(long)]
-    strict: bool,
-    /// YAML map of values for Sigma `expand` placeholders (name: [values]).
-    #[arg(long, value_name = "FILE")]
-    sigma_placeholders: Option<String>,
-    /// YAML file extending (or replacing) the Sigma logsource table.
-    #[arg(long, value_name = "FILE")]
-    sigma_logsources: Option<String>,
+    #[command(flatten)]
+    sigma: rules::SigmaArgs,
     /// Sigma rules also match their positive selections on the command
     /// line's normal form (obfuscation undone); filters stay raw.
     #[arg(long)]
@@ -107,35 +88,22 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),
-        Command::Check {
-            sigma,
-            strict,
-            sigma_placeholders,
-            sigma_logsources,
-            paths,
-        } => check(&paths, &sigma, sigma_placeholders.as_deref(), sigma_logsources.as_deref(), strict),
+        Command::Check { sigma, paths } => check(&paths, &sigma),
         Command::Convert { files } => convert(&files),
         Command::Rules => list_rules(),
     }
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
-    let options = match rules::sigma_options(args.normalize, args.sigma_placeholders.as_deref(), args.sigma_logsources.as_deref()) {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
-        }
-    };
-    let rules = match rules::load(&args.rules, &args.sigma, &options, !args.no_builtin) {
+    let rules = match rules::load(&args.rules, &args.sigma, args.normalize, !args.no_builtin) {
         Ok((r, report)) => {
             for rej in &report.rejected {
                 eprintln!("{rej}");
             }
-            if !args.sigma.is_empty() {
+            if !args.sigma.sigma.is_empty() {
                 eprintln!("{} Sigma rules loaded, {} rejected", report.loaded, report.rejected.len());
             }
-            if args.strict && !report.rejected.is_empty() {
+            if args.sigma.strict && !report.rejected.is_empty() {
                 return ExitCode::from(2);
             }
             r
@@ -206,25 +174,12 @@ fn scan(args: ScanArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn check(
-    paths: &[String],
-    sigma: &[String],
-    placeholders: Option<&str>,
-    logsources: Option<&str>,
-    strict: bool,
-) -> ExitCode {
-    if paths.is_empty() && sigma.is_empty() {
+fn check(paths: &[String], sigma: &rules::SigmaArgs) -> ExitCode {
+    if paths.is_empty() && sigma.sigma.is_empty() {
         eprintln!("error: give rule files, directories or --sigma PATH");
         return ExitCode::from(2);
     }
-    let options = match rules::sigma_options(false, placeholders, logsources) {
-        Ok(o) => o,
-        Err(msg) => {
-            eprintln!("{msg}");
-            return ExitCode::from(2);
-        }
-    };
-    match rules::load(paths, sigma, &options, false) {
+    match rules::load(paths, sigma, false, false) {
         Ok((r, report)) => {
             let s = r.summary();
             for rej in &report.rejected {
@@ -234,10 +189,10 @@ fn check(
                 "ok: {} rules compile ({} patterns in {} automata, {} regexes, {} always evaluated)",
                 s.rules, s.patterns, s.inputs, s.regexes, s.always_evaluated
             );
-            if !sigma.is_empty() {
+            if !sigma.sigma.is_empty() {
                 println!("{} rules loaded, {} rejected", report.loaded, report.rejected.len());
             }
-            if strict && !report.rejected.is_empty() {
+            if sigma.strict && !report.rejected.is_empty() {
                 return ExitCode::from(2);
             }
             ExitCode::SUCCESS

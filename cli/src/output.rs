@@ -63,6 +63,18 @@ impl Printer {
         }
     }
 
+    /// One event's scan: its detections, or why it was skipped.
+    pub fn result(&mut self, r: &Result<Vec<Detection>, EventError>, file: &str, line: u64, summary: &mut Summary) {
+        match r {
+            Ok(detections) => {
+                for d in detections {
+                    self.detection(d, file, line, summary);
+                }
+            }
+            Err(e) => summary.reject(file, line, e),
+        }
+    }
+
     fn jsonl(&mut self, d: &Detection, file: &str, line: u64) -> io::Result<()> {
         let j = JsonDetection {
             rule: &d.rule,

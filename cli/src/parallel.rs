@@ -208,13 +208,6 @@ fn scan(scanner: &mut Scanner, batch: Batch) -> Done {
 
 fn print(d: &Done, out: &mut Printer, summary: &mut Summary) {
     for (line, result) in &d.results {
-        match result {
-            Ok(detections) => {
-                for det in detections {
-                    out.detection(det, &d.name, *line, summary);
-                }
-            }
-            Err(e) => summary.reject(&d.name, *line, e),
-        }
+        out.result(result, &d.name, *line, summary);
     }
 }

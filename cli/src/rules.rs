@@ -11,24 +11,42 @@ pub struct SigmaReport {
     pub rejected: Vec<landwatch::sigma::Rejection>,
 }
 
+/// The Sigma options `scan` and `check` share.
+#[derive(clap::Args)]
+pub struct SigmaArgs {
+    /// Sigma rule file or directory (recursive *.yml); repeatable.
+    #[arg(long = "sigma", value_name = "PATH")]
+    pub sigma: Vec<String>,
+    /// Fail (exit 2) when any Sigma rule is rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// YAML map of values for Sigma `expand` placeholders (name: [values]).
+    #[arg(long, value_name = "FILE")]
+    sigma_placeholders: Option<String>,
+    /// YAML file extending (or replacing) the Sigma logsource table.
+    #[arg(long, value_name = "FILE")]
+    sigma_logsources: Option<String>,
+}
+
 /// Builds rules from `paths` (files, or directories searched recursively for
-/// `*.lw`), Sigma `sigma` paths (`*.yml`, `*.yaml`) and optionally the
-/// built-in pack. The error is the text to print: every rule error, or the
-/// path that could not be read.
+/// `*.lw`), Sigma paths (`*.yml`, `*.yaml`) read with their options (and
+/// `normalize`), and optionally the built-in pack. The error is the text to
+/// print: every rule error, or the path that could not be read.
 pub fn load(
     paths: &[String],
-    sigma: &[String],
-    options: &landwatch::sigma::Options,
+    sigma: &SigmaArgs,
+    normalize: bool,
     builtin: bool,
 ) -> Result<(Rules, SigmaReport), String> {
+    let options = sigma_options(sigma, normalize)?;
     let mut builder = RulesBuilder::new();
     let mut report = SigmaReport::default();
-    for p in sigma {
+    for p in &sigma.sigma {
         let mut files = Vec::new();
         collect(Path::new(p), &["yml", "yaml"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
-            let loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, options);
+            let loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, &options);
             report.loaded += loaded.rules.len();
             report.rejected.extend(loaded.rejected);
             for (rule, origin) in loaded.rules {
@@ -74,17 +92,13 @@ pub fn load(
 
 /// Sigma options from the command line: `--normalize`, a placeholder file
 /// and a logsource table file.
-pub fn sigma_options(
-    normalize: bool,
-    placeholders: Option<&str>,
-    logsources: Option<&str>,
-) -> Result<landwatch::sigma::Options, String> {
+fn sigma_options(args: &SigmaArgs, normalize: bool) -> Result<landwatch::sigma::Options, String> {
     let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("error: cannot read {p}: {e}"));
-    let placeholders = match placeholders {
+    let placeholders = match args.sigma_placeholders.as_deref() {
         None => Default::default(),
         Some(p) => landwatch::sigma::placeholders(&read(p)?).map_err(|e| format!("error: {p}: {e}"))?,
     };
-    let logsources = match logsources {
+    let logsources = match args.sigma_logsources.as_deref() {
         None => Default::default(),
         Some(p) => landwatch::schema::logsource::LogSourceTable::from_yaml(&read(p)?)
             .map_err(|e| format!("error: {p}: {e}"))?,
@@ -106,16 +120,5 @@ fn collect(path: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Resul
         out.push(path.to_path_buf());
         return Ok(());
     }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for e in entries {
-        if e.is_dir() {
-            collect(&e, exts, out)?;
-        } else if e.extension().is_some_and(|x| exts.iter().any(|w| x == *w)) {
-            out.push(e);
-        }
-    }
-    Ok(())
+    crate::files::under(path, &|p| p.extension().is_some_and(|x| exts.iter().any(|w| x == *w)), out)
 }

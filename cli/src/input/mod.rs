@@ -45,10 +45,16 @@ pub fn expand(paths: &[String]) -> Result<Vec<Input>, String> {
         }
         let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {p}: {e}"))?;
         if meta.is_dir() {
-            let before = out.len();
-            walk(Path::new(p), &mut out).map_err(|e| format!("cannot read {p}: {e}"))?;
-            if out.len() == before {
+            let mut files = Vec::new();
+            crate::files::under(Path::new(p), &is_event_file, &mut files)
+                .map_err(|e| format!("cannot read {p}: {e}"))?;
+            if files.is_empty() {
                 eprintln!("warning: {p}: no .evtx, .json, .jsonl or .ndjson files");
+            }
+            for path in files {
+                let name = path.display().to_string();
+                let size = std::fs::metadata(&path).map_err(|e| format!("cannot read {name}: {e}"))?.len();
+                out.push(Input { name, path: Some(path), size });
             }
         } else {
             out.push(Input { name: p.clone(), path: Some(PathBuf::from(p)), size: meta.len() });
@@ -57,24 +63,10 @@ pub fn expand(paths: &[String]) -> Result<Vec<Input>, String> {
     Ok(out)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> io::Result<()> {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<io::Result<_>>()?;
-    entries.sort();
-    for path in entries {
-        let meta = std::fs::metadata(&path)?;
-        if meta.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
-        {
-            out.push(Input { name: path.display().to_string(), path: Some(path), size: meta.len() });
-        }
-    }
-    Ok(())
+fn is_event_file(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// What scanning one input needs.
@@ -98,14 +90,7 @@ impl Sink<'_> {
         self.summary.events += 1;
         match &mut self.engine {
             Engine::Pool(pool) => pool.push(name, line, bytes, self.out, self.summary),
-            Engine::Inline(scanner) => match scanner.scan_json(bytes) {
-                Ok(detections) => {
-                    for d in &detections {
-                        self.out.detection(d, name, line, self.summary);
-                    }
-                }
-                Err(e) => self.summary.reject(name, line, &e),
-            },
+            Engine::Inline(scanner) => self.out.result(&scanner.scan_json(bytes), name, line, self.summary),
         }
     }
 }
