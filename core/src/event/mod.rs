@@ -71,6 +71,8 @@ pub(crate) struct FieldPlan {
     any_field: Option<u16>,
     /// Only events of these channels need it (`None`: every event).
     any_field_channels: Option<Vec<String>>,
+    /// The id of `Channel`, when a rule reads it.
+    channel: Option<u16>,
 }
 
 const SCHEMAS: [Schema; 4] = [Schema::Sysmon, Schema::Security, Schema::Ecs, Schema::Evtx];
@@ -121,10 +123,9 @@ impl FieldPlan {
             .enumerate()
             .map(|(i, n)| (n.to_ascii_lowercase(), i as u16))
             .collect();
-        let any_field = names
-            .iter()
-            .position(|n| n == schema::ANY_FIELD)
-            .map(|i| i as u16);
+        let position = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| i as u16);
+        let any_field = position(schema::ANY_FIELD);
+        let channel = position("Channel");
         FieldPlan {
             trie,
             names,
@@ -133,6 +134,7 @@ impl FieldPlan {
             kind,
             any_field,
             any_field_channels: None,
+            channel,
         }
     }
 
@@ -148,10 +150,7 @@ impl FieldPlan {
         let Some(channels) = &self.any_field_channels else {
             return true;
         };
-        let channel = self
-            .field_id("Channel")
-            .and_then(|id| values.get(id as usize))
-            .and_then(|v| v.as_deref());
+        let channel = self.channel.and_then(|id| values.get(id as usize)).and_then(|v| v.as_deref());
         channel.is_some_and(|c| channels.iter().any(|w| w.eq_ignore_ascii_case(c)))
     }
 
