@@ -11,29 +11,24 @@ pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>)
     let mut current = String::new();
     for c in glob.chars() {
         match c {
-            '*' | '?' => {
-                re.push_str(if c == '*' { ".*" } else { "." });
-                if current.len() > longest.len() {
-                    longest = std::mem::take(&mut current);
-                } else {
-                    current.clear();
-                }
-            }
+            '*' => re.push_str(".*"),
+            '?' => re.push('.'),
             _ => {
                 let mut buf = [0u8; 4];
                 re.push_str(&regex::escape(c.encode_utf8(&mut buf)));
-                if cased || c.is_ascii() || caseless(c) {
-                    current.push(c);
-                } else {
-                    // The regex ignores Unicode case, the automata only
-                    // ASCII case: `Ü` must not be in an atom that `ü` misses.
-                    if current.len() > longest.len() {
-                        longest = std::mem::take(&mut current);
-                    } else {
-                        current.clear();
-                    }
-                }
             }
+        }
+        // A wildcard ends a literal run. So does a character with other
+        // cases when case is ignored: the regex ignores Unicode case, the
+        // automata only ASCII case, and `Ü` must not be in an atom that `ü`
+        // misses.
+        let literal = !matches!(c, '*' | '?') && (cased || c.is_ascii() || caseless(c));
+        if literal {
+            current.push(c);
+        } else if current.len() > longest.len() {
+            longest = std::mem::take(&mut current);
+        } else {
+            current.clear();
         }
     }
     if current.len() > longest.len() {
