@@ -7,11 +7,9 @@
 use base64::Engine;
 use yaml_rust2::Yaml;
 
+use super::Placeholders;
 use crate::ast::{CmpOp, Expr, Field, FieldForm, Op, Predicate, Quantifier, Value};
 use crate::schema;
-
-/// Values of `%name%` placeholders for `expand`.
-pub(super) type Placeholders = std::collections::BTreeMap<String, Vec<String>>;
 
 /// Converts one selection's YAML.
 pub(super) fn selection(y: &Yaml, placeholders: &Placeholders) -> Result<Expr, String> {

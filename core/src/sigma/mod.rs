@@ -45,13 +45,17 @@ pub struct Loaded {
     pub rejected: Vec<Rejection>,
 }
 
+/// Values of `%name%` placeholders for the `expand` modifier, by name
+/// (without the percent signs).
+pub type Placeholders = BTreeMap<String, Vec<String>>;
+
 /// How Sigma rules are read beyond the specification's defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     /// The values of `%name%` placeholders, for the `expand` modifier (names
     /// without the percent signs). A placeholder without values rejects the
     /// rule, naming it.
-    pub placeholders: BTreeMap<String, Vec<String>>,
+    pub placeholders: Placeholders,
     /// Also match positive selections on `CommandLine` and
     /// `ParentCommandLine` in their normal form (caret, quote and dash
     /// obfuscation undone), not only on the raw text Sigma specifies.
@@ -70,9 +74,9 @@ pub struct Options {
 /// assert_eq!(p["known_cdcs"], ["dc1.corp.local", "10.0.0.5"]);
 /// assert_eq!(p["admins"], ["alice"]);
 /// ```
-pub fn placeholders(text: &str) -> Result<BTreeMap<String, Vec<String>>, String> {
+pub fn placeholders(text: &str) -> Result<Placeholders, String> {
     let docs = YamlLoader::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
-    let mut out = BTreeMap::new();
+    let mut out = Placeholders::new();
     let Some(doc) = docs.first() else { return Ok(out) };
     let map = doc.as_hash().ok_or("a placeholder file is a map from names to values")?;
     for (k, v) in map {
