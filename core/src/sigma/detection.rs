@@ -74,20 +74,19 @@ fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, Strin
         FieldForm::Default
     };
     let field = Field { name, form };
-    let mut values: Vec<Yaml> = match v {
-        Yaml::Array(items) => items.clone(),
-        other => vec![other.clone()],
+    let mut values: Vec<&Yaml> = match v {
+        Yaml::Array(items) => items.iter().collect(),
+        other => vec![other],
     };
     let has = |m: &str| mods.iter().any(|x| x == m);
+    let mut expanded = Vec::new();
     if has("expand") {
-        let mut expanded = Vec::new();
         for value in &values {
             let text = scalar(value).ok_or("'expand' needs string values")?;
             expanded.extend(expand(&text, placeholders)?.into_iter().map(Yaml::String));
         }
-        values = expanded;
+        values = expanded.iter().collect();
     }
-    let values: Vec<&Yaml> = values.iter().collect();
     for m in &mods {
         if !matches!(
             m.as_str(),
@@ -406,12 +405,18 @@ fn literal(
     cased: bool,
     pred: &dyn Fn(Op, bool) -> Expr,
 ) -> Result<Expr, String> {
-    let (plain, wild) = unescape(text);
-    // An empty value found anywhere, at the start or the end: any present value.
-    if plain.is_empty() && anchor != "equals" {
-        return Ok(pred(Op::Exists, false));
-    }
-    if !wild {
+    let pieces = pieces(text);
+    // No live wildcard: the text itself, escapes removed.
+    let plain = match pieces.as_slice() {
+        [] => Some(String::new()),
+        [Piece::Text(t)] => Some(t.clone()),
+        _ => None,
+    };
+    if let Some(plain) = plain {
+        // An empty value found anywhere, at the start or the end: any present value.
+        if plain.is_empty() && anchor != "equals" {
+            return Ok(pred(Op::Exists, false));
+        }
         let op = match anchor {
             "contains" => Op::Contains(Quantifier::Any, vec![plain]),
             "startswith" => Op::StartsWith(vec![plain]),
@@ -420,7 +425,6 @@ fn literal(
         };
         return Ok(pred(op, cased));
     }
-    let pieces = pieces(text);
     let literal_wildcard = pieces
         .iter()
         .any(|p| matches!(p, Piece::Text(t) if t.contains(['*', '?'])));
@@ -499,23 +503,6 @@ fn pieces(text: &str) -> Vec<Piece> {
         out.push(Piece::Text(buf));
     }
     out
-}
-
-/// Removes Sigma's escapes (`\*`, `\?`, `\\`) and tells whether unescaped
-/// wildcards remain.
-fn unescape(text: &str) -> (String, bool) {
-    let mut out = String::with_capacity(text.len());
-    let mut wild = false;
-    for p in pieces(text) {
-        match p {
-            Piece::Text(t) => out.push_str(&t),
-            Piece::Any | Piece::One => {
-                wild = true;
-                out.push(if p == Piece::Any { '*' } else { '?' });
-            }
-        }
-    }
-    (out, wild)
 }
 
 #[cfg(test)]
