@@ -39,8 +39,7 @@ pub fn scan_buffer(name: &str, buffer: Vec<u8>, sink: &mut Sink<'_>) -> io::Resu
 }
 
 fn unreadable_file(name: &str, e: &EvtxError, sink: &mut Sink<'_>) {
-    sink.summary.events += 1;
-    sink.summary.reject_because(name, 0, "unreadable EVTX file", &chain(e));
+    sink.skip(name, 0, "unreadable EVTX file", &chain(e));
 }
 
 fn scan<T: Read + Seek>(name: &str, parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
@@ -64,12 +63,11 @@ fn scan<T: Read + Seek>(name: &str, parser: EvtxParser<T>, size: u64, sink: &mut
                 }
             }
             Err(e) => {
-                sink.summary.events += 1;
                 let line = match &e {
                     EvtxError::FailedToParseRecord { record_id, .. } => *record_id,
                     _ => 0,
                 };
-                sink.summary.reject_because(name, line, UNREADABLE, &chain(&e));
+                sink.skip(name, line, UNREADABLE, &chain(&e));
             }
         }
     }

@@ -75,10 +75,9 @@ fn scan_array(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
     let items: Vec<&RawValue> = match serde_json::from_slice(all) {
         Ok(items) => items,
         Err(e) => {
-            sink.summary.events += 1;
             let line = first_line + e.line().saturating_sub(1) as u64;
             let err = landwatch::EventError::Json(format!("JSON array file: {e}"));
-            sink.summary.reject(name, line, &err);
+            sink.skip(name, line, err.reason(), &err);
             return;
         }
     };
@@ -110,9 +109,9 @@ fn scan_stream(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
         // Where the bad value began: just past the last good one.
         let bad = start + stream.byte_offset();
         let bad = bad + all[bad..].iter().take_while(|b| b.is_ascii_whitespace()).count();
-        sink.summary.events += 1;
         let line = lines.at(bad);
-        sink.summary.reject(name, line, &landwatch::EventError::Json(e.to_string()));
+        let err = landwatch::EventError::Json(e.to_string());
+        sink.skip(name, line, err.reason(), &err);
         start = match memchr::memmem::find(&all[bad..], b"\n{") {
             Some(i) => bad + i + 1,
             None => all.len(),

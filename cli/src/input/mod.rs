@@ -93,6 +93,13 @@ impl Sink<'_> {
             Engine::Inline(scanner) => self.out.result(&scanner.scan_json(bytes), name, line, self.summary),
         }
     }
+
+    /// An event the reader could not even cut out (a broken array, object or
+    /// EVTX record): counted as read, and as skipped under `reason`.
+    fn skip(&mut self, name: &str, line: u64, reason: &'static str, e: &dyn std::fmt::Display) {
+        self.summary.events += 1;
+        self.summary.reject_because(name, line, reason, e);
+    }
 }
 
 /// Scans one input to its end.
