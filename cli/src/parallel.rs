@@ -96,8 +96,7 @@ impl Pool {
                             return;
                         }
                     }
-                    let results: Results = vec![(0, Ok(scanner.flush()))];
-                    let _ = done.send(Done { seq: None, name: "-".into(), results });
+                    let _ = done.send(flushed(&mut scanner));
                 })
             })
             .collect();
@@ -189,8 +188,7 @@ impl Pool {
                 return Err("a scanning thread failed".into());
             }
         }
-        let results: Results = vec![(0, Ok(self.own.flush()))];
-        print(&Done { seq: None, name: "-".into(), results }, out, summary);
+        print(&flushed(&mut self.own), out, summary);
         if self.received != self.sent {
             return Err(format!("{} of {} batches of events were not scanned", self.sent - self.received, self.sent));
         }
@@ -204,6 +202,11 @@ fn scan(scanner: &mut Scanner, batch: Batch) -> Done {
         .map(|(line, bytes)| (line, scanner.scan_json(bytes)))
         .collect();
     Done { seq: Some(batch.seq), name: batch.name, results }
+}
+
+/// What a scanner's end of stream completes.
+fn flushed(scanner: &mut Scanner) -> Done {
+    Done { seq: None, name: "-".into(), results: vec![(0, Ok(scanner.flush()))] }
 }
 
 fn print(d: &Done, out: &mut Printer, summary: &mut Summary) {
