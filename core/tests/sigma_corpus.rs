@@ -3,25 +3,16 @@
 //! fire the rules they were recorded for.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use landwatch::{sigma, Rules, RulesBuilder, Scanner};
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/corpus");
 
-fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    let mut paths: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-    paths.sort();
-    for p in paths {
-        if p.is_dir() {
-            yaml_files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(p);
-        }
-    }
-}
+#[path = "support/yaml_files.rs"]
+mod yaml_files;
+use yaml_files::yaml_files;
 
 /// Rules loaded from corpus folders, by id (with their titles).
 struct Loaded {
@@ -41,8 +32,7 @@ fn load_with(folders: &[&str], options: &sigma::Options) -> (Loaded, Vec<(usize,
     let mut titles = BTreeMap::new();
     let mut counts = Vec::new();
     for sub in folders {
-        let mut files = Vec::new();
-        yaml_files(&Path::new(CORPUS).join("sigma").join(sub), &mut files);
+        let files = yaml_files(&Path::new(CORPUS).join("sigma").join(sub));
         let (mut loaded, mut rejected) = (0, 0);
         let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
         for f in &files {

@@ -11,9 +11,12 @@
 mod naive_sigma;
 #[path = "support/sigma_events.rs"]
 mod sigma_events;
+#[path = "support/yaml_files.rs"]
+mod yaml_files;
+use yaml_files::yaml_files;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use landwatch::{sigma, Event, RulesBuilder, Scanner};
@@ -145,22 +148,6 @@ fn to_json(ev: &Fields) -> String {
         })
         .collect();
     serde_json::Value::Object(map).to_string()
-}
-
-fn yaml_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return out;
-    };
-    for p in entries.filter_map(Result::ok).map(|e| e.path()) {
-        if p.is_dir() {
-            out.extend(yaml_files(&p));
-        } else if p.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 struct Disagreement {
