@@ -139,15 +139,14 @@ fn scan(args: ScanArgs) -> ExitCode {
     if std::io::stdout().is_terminal() {
         out.progress = progress.bar().cloned();
     }
-    let mut scanner = landwatch::Scanner::new(rules.clone()).with_schema(args.schema);
-    let mut pool = (threads > 1).then(|| parallel::Pool::new(rules, args.schema, threads, !args.unordered));
+    let mut engine = if threads > 1 {
+        input::Engine::Pool(Box::new(parallel::Pool::new(rules, args.schema, threads, !args.unordered)))
+    } else {
+        input::Engine::Inline(landwatch::Scanner::new(rules).with_schema(args.schema))
+    };
     for i in &inputs {
-        let engine = match pool.as_mut() {
-            Some(p) => input::Engine::Pool(p),
-            None => input::Engine::Inline(&mut scanner),
-        };
         let mut sink = input::Sink {
-            engine,
+            engine: &mut engine,
             out: &mut out,
             summary: &mut summary,
             progress: &progress,
@@ -158,16 +157,11 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    if let Some(p) = pool {
-        if let Err(e) = p.finish(&mut out, &mut summary) {
-            progress.finish();
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    }
+    let finished = engine.finish(&mut out, &mut summary);
     progress.finish();
-    for d in scanner.flush() {
-        out.detection(&d, "-", 0, &mut summary);
+    if let Err(e) = finished {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
     }
     out.finish();
     summary.print(started.elapsed());

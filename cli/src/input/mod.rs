@@ -71,16 +71,30 @@ fn is_event_file(path: &Path) -> bool {
 
 /// What scanning one input needs.
 pub struct Sink<'a> {
-    pub engine: Engine<'a>,
+    pub engine: &'a mut Engine,
     pub out: &'a mut Printer,
     pub summary: &'a mut Summary,
     pub progress: &'a Progress,
 }
 
 /// Where events are scanned: here, or by a pool of threads.
-pub enum Engine<'a> {
-    Inline(&'a mut Scanner),
-    Pool(&'a mut Pool),
+pub enum Engine {
+    Inline(Scanner),
+    Pool(Box<Pool>),
+}
+
+impl Engine {
+    /// Prints what only the end of all input completes, and stops the
+    /// threads; an error if some events were not scanned.
+    pub fn finish(self, out: &mut Printer, summary: &mut Summary) -> Result<(), String> {
+        match self {
+            Engine::Inline(mut scanner) => {
+                out.result(&Ok(scanner.flush()), "-", 0, summary);
+                Ok(())
+            }
+            Engine::Pool(pool) => pool.finish(out, summary),
+        }
+    }
 }
 
 impl Sink<'_> {
@@ -88,7 +102,7 @@ impl Sink<'_> {
     /// record number).
     fn event(&mut self, name: &str, line: u64, bytes: &[u8]) {
         self.summary.events += 1;
-        match &mut self.engine {
+        match &mut *self.engine {
             Engine::Pool(pool) => pool.push(name, line, bytes, self.out, self.summary),
             Engine::Inline(scanner) => self.out.result(&scanner.scan_json(bytes), name, line, self.summary),
         }
