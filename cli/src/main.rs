@@ -142,7 +142,7 @@ fn scan(args: ScanArgs) -> ExitCode {
     let mut engine = if threads > 1 {
         input::Engine::Pool(Box::new(parallel::Pool::new(rules, args.schema, threads, !args.unordered)))
     } else {
-        input::Engine::Inline(landwatch::Scanner::new(rules).with_schema(args.schema))
+        input::Engine::Inline(Box::new(landwatch::Scanner::new(rules).with_schema(args.schema)))
     };
     for i in &inputs {
         let mut sink = input::Sink {

@@ -183,7 +183,22 @@ fn predicate() -> impl Strategy<Value = Predicate> {
         .prop_map(Op::In),
         (pattern(), pattern()).prop_map(|(a, b)| Op::Like(format!("{a}*{b}"))),
         (pattern(), pattern()).prop_map(|(a, b)| Op::Like(format!("*{a}?{b}"))),
-        prop::sample::select(vec!["c.d", "^cmd", "exe$", "[0-9]+", "user"])
+        prop::sample::select(vec![
+            "c.d",
+            "^cmd",
+            "exe$",
+            "[0-9]+",
+            "user",
+            // Shapes whose necessary literals become atoms: runs, classes,
+            // alternations, repetitions, case pairs, and `k`/`s`-free runs.
+            r"(?:cmd|net)\s*/c",
+            r"cert(?:util)?.*http",
+            r"[Uu][Ss]er:?",
+            r"(?:ab)+a",
+            r"\\x\.exe$",
+            r"(?-i:URL)cache",
+            r"é|→",
+        ])
             .prop_map(|r| Op::Matches(r.to_string())),
         Just(Op::Exists),
         (prop::sample::select(vec![CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge]), 0u8..5)

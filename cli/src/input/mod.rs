@@ -79,7 +79,7 @@ pub struct Sink<'a> {
 
 /// Where events are scanned: here, or by a pool of threads.
 pub enum Engine {
-    Inline(Scanner),
+    Inline(Box<Scanner>),
     Pool(Box<Pool>),
 }
 

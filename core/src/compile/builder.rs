@@ -7,7 +7,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::atoms::necessary_atoms;
 use super::glob::glob_to_regex;
-use super::{
+use super::{AtomOf, 
     kind_index, Anchor, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
 };
 use crate::ast::{Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
@@ -166,6 +166,7 @@ impl RulesBuilder {
         }
 
         let mut atom_rules = vec![Vec::new(); tables.patterns.len()];
+        let mut atom_masks = vec![0u8; compiled.len()];
         let mut always: [Vec<u32>; 5] = Default::default();
         // Fields whose values most events share (the channel, the provider):
         // an atom there is found in nearly every event of a log.
@@ -176,10 +177,16 @@ impl RulesBuilder {
             .collect();
         for (i, rule) in compiled.iter().enumerate() {
             match necessary_atoms(&rule.expr, &preds, &tables.patterns, &common) {
-                Some(atoms) => {
-                    for a in atoms {
-                        atom_rules[a as usize].push(i as u32);
+                Some(sets) => {
+                    for (k, set) in sets.iter().enumerate() {
+                        for &a in set {
+                            atom_rules[a as usize].push(AtomOf {
+                                rule: i as u32,
+                                bit: 1 << k,
+                            });
+                        }
                     }
+                    atom_masks[i] = ((1u32 << sets.len()) - 1) as u8;
                 }
                 None => always[kind_index(Some(rule.on))].push(i as u32),
             }
@@ -207,6 +214,7 @@ impl RulesBuilder {
             inputs,
             plan: FieldPlan::new(tables.fields).with_any_field_channels(any_field_channels),
             atom_rules,
+            atom_masks,
             always,
         })
     }
@@ -402,13 +410,16 @@ impl Compiler<'_> {
                     glob.clone()
                 };
                 let (re, literal) = glob_to_regex(&glob, cased && !normal);
-                let atom = literal.map(|l| self.tables.pattern(input, l.as_bytes(), false));
+                let atoms = literal
+                    .map(|l| self.tables.pattern(input, l.as_bytes(), false))
+                    .into_iter()
+                    .collect();
                 let regex = build_regex(&re)?;
                 Ok(self.push(CPred::Regex {
                     input,
                     regex,
                     shown: glob,
-                    atom,
+                    atoms,
                 }))
             }
             Op::Matches(re) => {
@@ -418,11 +429,16 @@ impl Compiler<'_> {
                     format!("(?i:{re})")
                 };
                 let regex = build_regex(&full)?;
+                let atoms = super::regex_atoms::necessary_literals(&full)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| self.tables.pattern(input, l, false))
+                    .collect();
                 Ok(self.push(CPred::Regex {
                     input,
                     regex,
                     shown: re.clone(),
-                    atom: None,
+                    atoms,
                 }))
             }
             Op::Exists => Ok(self.push(CPred::Exists { input })),

@@ -1,7 +1,9 @@
 //! `like` globs: `*` is any run of characters, `?` is one character, the
 //! rest is literal; the glob matches the whole value. Translated to a
 //! `regex` (linear time), with the longest literal run as the atom (ASCII
-//! only when case is ignored: the automata fold ASCII case alone).
+//! only when case is ignored, and neither `k` nor `s`, which the regex also
+//! matches as the Kelvin sign and the long s: the automata fold ASCII case
+//! alone).
 
 /// The regex for `glob`, and its longest literal run (if any) for an atom.
 pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>) {
@@ -22,7 +24,9 @@ pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>)
         // cases when case is ignored: the regex ignores Unicode case, the
         // automata only ASCII case, and `Ü` must not be in an atom that `ü`
         // misses.
-        let literal = !matches!(c, '*' | '?') && (cased || c.is_ascii() || caseless(c));
+        // `k` and `s` too: ignoring case, the regex also matches the Kelvin
+        // sign and the long s, which the automata do not take for them.
+        let literal = !matches!(c, '*' | '?') && (cased || ascii_alone(c) || caseless(c));
         if literal {
             current.push(c);
         } else if current.len() > longest.len() {
@@ -38,6 +42,11 @@ pub(crate) fn glob_to_regex(glob: &str, cased: bool) -> (String, Option<String>)
     (re, (!longest.is_empty()).then_some(longest))
 }
 
+/// An ASCII character whose only other case is ASCII.
+fn ascii_alone(c: char) -> bool {
+    c.is_ascii() && !matches!(c, 'k' | 'K' | 's' | 'S')
+}
+
 /// A character with no other case (`ˣ`, `─`, CJK): the same bytes whatever
 /// the case folding.
 fn caseless(c: char) -> bool {
@@ -51,7 +60,7 @@ mod tests {
     #[test]
     fn globs_translate_and_pick_the_longest_literal() {
         let (re, atom) = glob_to_regex(r"C:\Windows\*\cmd.exe", false);
-        assert_eq!(atom.as_deref(), Some(r"C:\Windows\"));
+        assert_eq!(atom.as_deref(), Some(r"C:\Window"));
         let re = regex::Regex::new(&re).unwrap();
         assert!(re.is_match(r"c:\windows\system32\CMD.EXE"));
         assert!(!re.is_match(r"c:\windows\system32\cmd.exe.bak"));
@@ -64,5 +73,10 @@ mod tests {
         assert_eq!(glob_to_regex("Ünïx*Çorp", false).1.as_deref(), Some("orp"));
         assert_eq!(glob_to_regex("Ünïx*Çorp", true).1.as_deref(), Some("Ünïx"));
         assert_eq!(glob_to_regex("*ˣˣ*", false).1.as_deref(), Some("ˣˣ"));
+        // Ignoring case, `k` also matches the Kelvin sign: the atom stops there.
+        let (re, atom) = glob_to_regex(r"*\desk.exe", false);
+        assert_eq!(atom.as_deref(), Some(".exe"));
+        assert!(regex::Regex::new(&re).unwrap().is_match("c:\\des\u{212A}.exe"));
+        assert_eq!(glob_to_regex(r"*\desk.exe", true).1.as_deref(), Some(r"\desk.exe"));
     }
 }

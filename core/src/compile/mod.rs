@@ -9,6 +9,7 @@
 //! are then checks on where the pattern was found.
 
 mod atoms;
+mod regex_atoms;
 mod builder;
 pub(crate) mod cidr;
 mod glob;
@@ -37,11 +38,23 @@ pub struct Rules {
     pub(crate) patterns: Vec<Pattern>,
     pub(crate) inputs: Vec<Input>,
     pub(crate) plan: FieldPlan,
-    /// Rules to evaluate when pattern `p` is found: `atom_rules[p]`.
-    pub(crate) atom_rules: Vec<Vec<u32>>,
+    /// The atom sets pattern `p` belongs to: `atom_rules[p]`, each as
+    /// (rule, index of the set in that rule).
+    pub(crate) atom_rules: Vec<Vec<AtomOf>>,
+    /// For each rule, the mask its atom sets make when all are found (0 for
+    /// a rule without atoms, which is in `always`).
+    pub(crate) atom_masks: Vec<u8>,
     /// Rules with no necessary atom, evaluated for every event of their kind,
     /// indexed by [`kind_index`].
     pub(crate) always: [Vec<u32>; 5],
+}
+
+/// One of a rule's necessary atom sets (see `atoms`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AtomOf {
+    pub rule: u32,
+    /// The set's bit in the rule's mask.
+    pub bit: u8,
 }
 
 /// What a rule says about itself, and where it came from.
@@ -195,8 +208,9 @@ pub(crate) enum CPred {
         input: u16,
         regex: Regex,
         shown: String,
-        /// A pattern that occurs in every match, used as an atom.
-        atom: Option<u32>,
+        /// Patterns one of which occurs in every match (empty: none known),
+        /// used as atoms.
+        atoms: Vec<u32>,
     },
     /// The field is present and not null.
     Exists { input: u16 },

@@ -56,10 +56,13 @@ impl Ctx<'_> {
                 }
             }
             CPred::IsEmpty { input } => self.value(*input) == Some(""),
-            // A glob's literal part is necessary: unless the automaton found
-            // it, the regex cannot match and is not run.
-            CPred::Regex { input, regex, atom, .. } => {
-                atom.is_none_or(|a| self.hit(a).is_some()) && self.value(*input).is_some_and(|v| regex.is_match(v))
+            // A regex's necessary literals (a glob's literal part): unless the
+            // automaton found one, the regex cannot match and is not run.
+            CPred::Regex {
+                input, regex, atoms, ..
+            } => {
+                (atoms.is_empty() || atoms.iter().any(|&a| self.hit(a).is_some()))
+                    && self.value(*input).is_some_and(|v| regex.is_match(v))
             }
             CPred::Exists { input } => self.value(*input).is_some(),
             CPred::NumEq { input, values } => self

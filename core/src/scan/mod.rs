@@ -6,6 +6,7 @@
 //! evaluate those. All per-stream state lives here; [`Rules`] stays immutable.
 
 mod eval;
+mod memo;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -85,14 +86,18 @@ pub struct Scanner {
 }
 
 /// Scratch space reused across events.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
     generation: u32,
     hits: Vec<Hit>,
     rule_mark: Vec<u32>,
+    /// The atom sets found so far for each rule marked this event.
+    rule_sets: Vec<u8>,
     candidates: Vec<u32>,
     raw: Vec<Option<Raw<'static>>>,
     values: Vec<Option<Cow<'static, str>>>,
+    /// What each automaton found in recently seen values.
+    memo: memo::Memo,
 }
 
 /// Where one pattern was found in the current event.
@@ -109,9 +114,14 @@ pub(crate) struct Hit {
 impl Scanner {
     pub fn new(rules: Arc<Rules>) -> Scanner {
         let state = State {
+            generation: 0,
             hits: vec![Hit::default(); rules.patterns.len()],
             rule_mark: vec![0; rules.rules.len()],
-            ..State::default()
+            rule_sets: vec![0; rules.rules.len()],
+            candidates: Vec::new(),
+            raw: Vec::new(),
+            values: Vec::new(),
+            memo: memo::Memo::new(rules.inputs.len()),
         };
         Scanner {
             rules,
@@ -204,41 +214,56 @@ impl Scanner {
                 continue;
             };
             let hay = value.as_bytes();
-            for m in ac.find_overlapping_iter(hay) {
-                let pid = input.pattern_ids[m.pattern().as_usize()];
-                let pattern = &rules.patterns[pid as usize];
-                if pattern.cased && hay[m.start()..m.end()] != pattern.bytes[..] {
-                    continue;
+            let found = st.memo.found(i, hay, |out| {
+                for m in ac.find_overlapping_iter(hay) {
+                    let pid = input.pattern_ids[m.pattern().as_usize()];
+                    let pattern = &rules.patterns[pid as usize];
+                    if pattern.cased && hay[m.start()..m.end()] != pattern.bytes[..] {
+                        continue;
+                    }
+                    out.push(memo::Found {
+                        pid,
+                        start: m.start() as u32,
+                        end: m.end() as u32,
+                    });
                 }
-                let h = &mut st.hits[pid as usize];
+            });
+            let len = hay.len() as u32;
+            for f in found {
+                let h = &mut st.hits[f.pid as usize];
                 if h.generation != generation {
                     *h = Hit {
                         generation,
-                        first: (m.start() as u32, m.end() as u32),
+                        first: (f.start, f.end),
                         ..Hit::default()
                     };
-                    for &r in &rules.atom_rules[pid as usize] {
-                        let mark = &mut st.rule_mark[r as usize];
-                        if *mark != generation {
-                            *mark = generation;
-                            st.candidates.push(r);
+                    // A rule is a candidate once each of its atom sets has
+                    // a pattern found: its mask becomes complete.
+                    for a in &rules.atom_rules[f.pid as usize] {
+                        let r = a.rule as usize;
+                        let sets = &mut st.rule_sets[r];
+                        if st.rule_mark[r] != generation {
+                            st.rule_mark[r] = generation;
+                            *sets = 0;
+                        }
+                        if *sets & a.bit == 0 {
+                            *sets |= a.bit;
+                            if *sets == rules.atom_masks[r] {
+                                st.candidates.push(a.rule);
+                            }
                         }
                     }
                 }
-                h.at_start |= m.start() == 0;
-                h.at_end |= m.end() == hay.len();
-                h.whole |= m.start() == 0 && m.end() == hay.len();
+                h.at_start |= f.start == 0;
+                h.at_end |= f.end == len;
+                h.whole |= f.start == 0 && f.end == len;
             }
         }
         let kind = kind_index(resolved.kind);
         let any = kind_index(Some(crate::ast::EventKind::Any));
         for &list in &[kind, any] {
-            for &r in &rules.always[list] {
-                if st.rule_mark[r as usize] != generation {
-                    st.rule_mark[r as usize] = generation;
-                    st.candidates.push(r);
-                }
-            }
+            // Rules without atoms are never marked by a hit.
+            st.candidates.extend_from_slice(&rules.always[list]);
             if kind == any {
                 break;
             }

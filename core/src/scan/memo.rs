@@ -1,0 +1,173 @@
+//! What each input's automaton found in values this scanner has seen lately.
+//!
+//! Event streams repeat themselves: a fleet runs the same few hundred
+//! binaries, so `Image`, `ParentImage`, `Hashes`, `Company`, `Description`,
+//! `User` and most `CommandLine`s come back again and again. Running an
+//! automaton over a value is a pure function of the value, so its result
+//! (every pattern found, with its span) is kept in a small cache per input
+//! and replayed when the same value comes back. On generated Sysmon events
+//! this halves the time spent in the automata; on a stream of values that
+//! never repeat it costs one hash and one failed comparison per value.
+//!
+//! The cache is direct-mapped (one slot per hash bucket, the newcomer evicts
+//! the old entry), bounded per slot in value length and in matches, so its
+//! memory has a fixed ceiling per scanner. A hash collision costs a miss,
+//! never a wrong answer: the whole value is compared before an entry is used.
+//! Hostile input can only make every lookup miss, which is the uncached cost.
+
+use std::hash::BuildHasher;
+
+/// One pattern found in a value: the pattern id and its byte span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Found {
+    pub pid: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// Slots per input (a power of two).
+const SLOTS: usize = 1024;
+/// Values longer than this are searched every time: long values rarely
+/// repeat, and they would make the cache's ceiling large.
+const MAX_VALUE: usize = 1024;
+/// Results with more matches than this are not kept.
+const MAX_FOUND: usize = 128;
+
+#[derive(Debug, Default)]
+struct Slot {
+    /// 0 for an empty slot; stored hashes have their low bit set.
+    hash: u64,
+    value: Vec<u8>,
+    found: Vec<Found>,
+}
+
+/// The per-scanner cache: `SLOTS` slots per input, allocated on first use.
+#[derive(Debug)]
+pub(crate) struct Memo {
+    inputs: Vec<Vec<Slot>>,
+    hasher: foldhash::fast::FixedState,
+    /// Results of the current lookup when they are not cached.
+    scratch: Vec<Found>,
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+}
+
+impl Memo {
+    pub(crate) fn new(inputs: usize) -> Memo {
+        Memo {
+            inputs: (0..inputs).map(|_| Vec::new()).collect(),
+            // A fixed seed keeps runs repeatable; collisions cost only time.
+            hasher: foldhash::fast::FixedState::with_seed(0x6c61_6e64_7761_7463),
+            scratch: Vec::new(),
+            hits: 0,
+            misses: 0,
+        }
+    }
+
+    /// The patterns `search` finds in `value` for input `input`: from the
+    /// cache when this value was seen last in its slot, else by calling
+    /// `search` (which appends to the vector it is given) and keeping the
+    /// result.
+    pub(crate) fn found(
+        &mut self,
+        input: usize,
+        value: &[u8],
+        search: impl FnOnce(&mut Vec<Found>),
+    ) -> &[Found] {
+        if value.len() > MAX_VALUE {
+            self.misses += 1;
+            self.scratch.clear();
+            search(&mut self.scratch);
+            return &self.scratch;
+        }
+        let hash = self.hasher.hash_one(value) | 1;
+        let slots = &mut self.inputs[input];
+        if slots.is_empty() {
+            slots.resize_with(SLOTS, Slot::default);
+        }
+        let slot = &mut slots[(hash >> 32) as usize & (SLOTS - 1)];
+        if slot.hash == hash && slot.value == value {
+            self.hits += 1;
+            return &slot.found;
+        }
+        self.misses += 1;
+        slot.found.clear();
+        search(&mut slot.found);
+        if slot.found.len() > MAX_FOUND {
+            // Too many to keep: hand them out from scratch and free the slot.
+            std::mem::swap(&mut self.scratch, &mut slot.found);
+            *slot = Slot::default();
+            return &self.scratch;
+        }
+        slot.hash = hash;
+        slot.value.clear();
+        slot.value.extend_from_slice(value);
+        &slot.found
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::cell::Cell;
+
+    /// A search for `a`s that counts its calls.
+    fn search_count<'a>(calls: &'a Cell<u32>, value: &'a [u8]) -> impl FnOnce(&mut Vec<Found>) + 'a {
+        move |out: &mut Vec<Found>| {
+            calls.set(calls.get() + 1);
+            for (i, _) in value.iter().enumerate().filter(|(_, &b)| b == b'a') {
+                out.push(Found { pid: 0, start: i as u32, end: i as u32 + 1 });
+            }
+        }
+    }
+
+    #[test]
+    fn repeats_are_replayed_and_equal_to_a_fresh_search() {
+        let mut memo = Memo::new(2);
+        let calls = Cell::new(0);
+        let first = memo.found(0, b"banana", search_count(&calls, b"banana")).to_vec();
+        let again = memo.found(0, b"banana", |_| panic!("searched a cached value")).to_vec();
+        assert_eq!(first, again);
+        assert_eq!(first.len(), 3);
+        // Another input has its own slots.
+        let other = memo.found(1, b"banana", search_count(&calls, b"banana")).to_vec();
+        assert_eq!(other, first);
+        assert_eq!((memo.hits, memo.misses), (1, 2));
+        assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn long_values_and_many_matches_are_searched_each_time() {
+        let mut memo = Memo::new(1);
+        let long = vec![b'a'; MAX_VALUE + 1];
+        let calls = Cell::new(0);
+        for _ in 0..2 {
+            let n = memo.found(0, &long, search_count(&calls, &long)).len();
+            assert_eq!(n, MAX_VALUE + 1);
+        }
+        let many = vec![b'a'; MAX_FOUND + 1];
+        for _ in 0..2 {
+            let n = memo.found(0, &many, search_count(&calls, &many)).len();
+            assert_eq!(n, MAX_FOUND + 1);
+        }
+        assert_eq!(calls.get(), 4);
+        assert_eq!(memo.hits, 0);
+    }
+
+    #[test]
+    fn a_colliding_value_evicts_and_is_never_mistaken() {
+        let mut memo = Memo::new(1);
+        let calls = Cell::new(0);
+        // Fill far more values than slots: every lookup must still return
+        // what a search of that very value returns.
+        for round in 0..2 {
+            for i in 0..(SLOTS * 3) {
+                let v = format!("v{i}a{}", "a".repeat(i % 5));
+                let got = memo.found(0, v.as_bytes(), search_count(&calls, v.as_bytes())).len();
+                assert_eq!(got, 1 + i % 5, "round {round} value {v}");
+            }
+        }
+        assert!(calls.get() > (SLOTS * 3) as u32, "collisions evict, so the second round searches again");
+    }
+}
