@@ -140,10 +140,13 @@ impl RulesBuilder {
                 name: name.clone(),
                 automaton: None,
                 pattern_ids: Vec::new(),
+                by_line: tables.fields[*field as usize].eq_ignore_ascii_case(schema::ANY_FIELD),
             })
             .collect();
         for (id, p) in tables.patterns.iter().enumerate() {
-            inputs[p.input as usize].pattern_ids.push(id as u32);
+            let input = &mut inputs[p.input as usize];
+            input.pattern_ids.push(id as u32);
+            input.by_line &= !p.bytes.contains(&b'\n');
         }
         for input in &mut inputs {
             if input.pattern_ids.is_empty() {

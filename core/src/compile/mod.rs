@@ -168,6 +168,12 @@ pub(crate) struct Input {
     pub automaton: Option<AhoCorasick>,
     /// Automaton pattern index to global pattern id.
     pub pattern_ids: Vec<u32>,
+    /// Search the value line by line: `AnyField` (every value of the event,
+    /// one per line) when no pattern holds a line break, so no match can
+    /// cross a line. Each line is then a value the memo can recognise (the
+    /// event's `Image` again), where the whole text, unique per event by its
+    /// GUIDs and times, never is.
+    pub by_line: bool,
 }
 
 /// One distinct literal pattern on one input.

@@ -89,15 +89,59 @@ pub struct Scanner {
 #[derive(Debug)]
 struct State {
     generation: u32,
+    marks: Marks,
+    raw: Vec<Option<Raw<'static>>>,
+    values: Vec<Option<Cow<'static, str>>>,
+    /// What each automaton found in recently seen values.
+    memo: memo::Memo,
+}
+
+/// What the automata found in the current event, and the rules it makes
+/// candidates.
+#[derive(Debug)]
+struct Marks {
     hits: Vec<Hit>,
     rule_mark: Vec<u32>,
     /// The atom sets found so far for each rule marked this event.
     rule_sets: Vec<u8>,
     candidates: Vec<u32>,
-    raw: Vec<Option<Raw<'static>>>,
-    values: Vec<Option<Cow<'static, str>>>,
-    /// What each automaton found in recently seen values.
-    memo: memo::Memo,
+}
+
+impl Marks {
+    /// Records patterns found in a value of `len` bytes, their spans
+    /// counted from `offset`.
+    fn record(&mut self, rules: &Rules, found: &[memo::Found], offset: u32, len: u32, generation: u32) {
+        for f in found {
+            let (start, end) = (f.start + offset, f.end + offset);
+            let h = &mut self.hits[f.pid as usize];
+            if h.generation != generation {
+                *h = Hit {
+                    generation,
+                    first: (start, end),
+                    ..Hit::default()
+                };
+                // A rule is a candidate once each of its atom sets has a
+                // pattern found: its mask becomes complete.
+                for a in &rules.atom_rules[f.pid as usize] {
+                    let r = a.rule as usize;
+                    let sets = &mut self.rule_sets[r];
+                    if self.rule_mark[r] != generation {
+                        self.rule_mark[r] = generation;
+                        *sets = 0;
+                    }
+                    if *sets & a.bit == 0 {
+                        *sets |= a.bit;
+                        if *sets == rules.atom_masks[r] {
+                            self.candidates.push(a.rule);
+                        }
+                    }
+                }
+            }
+            h.at_start |= start == 0;
+            h.at_end |= end == len;
+            h.whole |= start == 0 && end == len;
+        }
+    }
 }
 
 /// Where one pattern was found in the current event.
@@ -115,10 +159,12 @@ impl Scanner {
     pub fn new(rules: Arc<Rules>) -> Scanner {
         let state = State {
             generation: 0,
-            hits: vec![Hit::default(); rules.patterns.len()],
-            rule_mark: vec![0; rules.rules.len()],
-            rule_sets: vec![0; rules.rules.len()],
-            candidates: Vec::new(),
+            marks: Marks {
+                hits: vec![Hit::default(); rules.patterns.len()],
+                rule_mark: vec![0; rules.rules.len()],
+                rule_sets: vec![0; rules.rules.len()],
+                candidates: Vec::new(),
+            },
             raw: Vec::new(),
             values: Vec::new(),
             memo: memo::Memo::new(rules.inputs.len()),
@@ -199,8 +245,8 @@ impl Scanner {
         st.generation = st.generation.wrapping_add(1);
         if st.generation == 0 {
             // Wrapped: clear stale stamps once every 4 billion events.
-            st.hits.iter_mut().for_each(|h| h.generation = 0);
-            st.rule_mark.iter_mut().for_each(|m| *m = 0);
+            st.marks.hits.iter_mut().for_each(|h| h.generation = 0);
+            st.marks.rule_mark.iter_mut().for_each(|m| *m = 0);
             st.generation = 1;
         }
         let generation = st.generation;
@@ -208,17 +254,17 @@ impl Scanner {
         // Derive every input's value, then run its automaton.
         let normals = normalize_inputs(rules, &resolved.values);
         let derived = derive_inputs(rules, &resolved.values, &normals);
-        st.candidates.clear();
+        st.marks.candidates.clear();
         for (i, input) in rules.inputs.iter().enumerate() {
             let (Some(value), Some(ac)) = (derived[i], input.automaton.as_ref()) else {
                 continue;
             };
             let hay = value.as_bytes();
-            let found = st.memo.found(i, hay, |out| {
-                for m in ac.find_overlapping_iter(hay) {
+            let search = |part: &[u8], out: &mut Vec<memo::Found>| {
+                for m in ac.find_overlapping_iter(part) {
                     let pid = input.pattern_ids[m.pattern().as_usize()];
                     let pattern = &rules.patterns[pid as usize];
-                    if pattern.cased && hay[m.start()..m.end()] != pattern.bytes[..] {
+                    if pattern.cased && part[m.start()..m.end()] != pattern.bytes[..] {
                         continue;
                     }
                     out.push(memo::Found {
@@ -227,56 +273,38 @@ impl Scanner {
                         end: m.end() as u32,
                     });
                 }
-            });
+            };
             let len = hay.len() as u32;
-            for f in found {
-                let h = &mut st.hits[f.pid as usize];
-                if h.generation != generation {
-                    *h = Hit {
-                        generation,
-                        first: (f.start, f.end),
-                        ..Hit::default()
-                    };
-                    // A rule is a candidate once each of its atom sets has
-                    // a pattern found: its mask becomes complete.
-                    for a in &rules.atom_rules[f.pid as usize] {
-                        let r = a.rule as usize;
-                        let sets = &mut st.rule_sets[r];
-                        if st.rule_mark[r] != generation {
-                            st.rule_mark[r] = generation;
-                            *sets = 0;
-                        }
-                        if *sets & a.bit == 0 {
-                            *sets |= a.bit;
-                            if *sets == rules.atom_masks[r] {
-                                st.candidates.push(a.rule);
-                            }
-                        }
-                    }
+            if input.by_line {
+                let mut at = 0usize;
+                for line in hay.split(|&b| b == b'\n') {
+                    let found = st.memo.found(i, line, |out| search(line, out));
+                    st.marks.record(rules, found, at as u32, len, generation);
+                    at += line.len() + 1;
                 }
-                h.at_start |= f.start == 0;
-                h.at_end |= f.end == len;
-                h.whole |= f.start == 0 && f.end == len;
+            } else {
+                let found = st.memo.found(i, hay, |out| search(hay, out));
+                st.marks.record(rules, found, 0, len, generation);
             }
         }
         let kind = kind_index(resolved.kind);
         let any = kind_index(Some(crate::ast::EventKind::Any));
         for &list in &[kind, any] {
             // Rules without atoms are never marked by a hit.
-            st.candidates.extend_from_slice(&rules.always[list]);
+            st.marks.candidates.extend_from_slice(&rules.always[list]);
             if kind == any {
                 break;
             }
         }
-        st.candidates.sort_unstable();
+        st.marks.candidates.sort_unstable();
 
         let ctx = eval::Ctx {
             rules,
             values: &derived,
-            hits: &st.hits,
+            hits: &st.marks.hits,
             generation,
         };
-        for &r in &st.candidates {
+        for &r in &st.marks.candidates {
             let rule = &rules.rules[r as usize];
             if rule.on != crate::ast::EventKind::Any && Some(rule.on) != resolved.kind {
                 continue;
