@@ -258,11 +258,48 @@ impl<'de> Visitor<'de> for AllValues<'_> {
     }
 }
 
-/// Reads `bytes` (one JSON object) into `out`, indexed by slot.
+/// Strings that held escaped values of earlier events, reused so that an
+/// escaped value (every Windows path: `\\` is an escape) costs no
+/// allocation once a scanner is warm.
+#[derive(Debug, Default)]
+pub(crate) struct StringPool(Vec<String>);
+
+impl StringPool {
+    /// At most this many strings are kept, none larger than `MAX_KEPT`: a
+    /// one-off megabyte command line is not held for the stream's life.
+    const MAX_STRINGS: usize = 256;
+    const MAX_KEPT: usize = 64 * 1024;
+
+    fn copy_of(&mut self, v: &str) -> String {
+        match self.0.pop() {
+            Some(mut s) => {
+                s.clear();
+                s.push_str(v);
+                s
+            }
+            None => v.to_string(),
+        }
+    }
+
+    /// Takes back the strings `raw` owns, and empties it.
+    pub(crate) fn reclaim(&mut self, raw: &mut Vec<Option<Raw<'_>>>) {
+        for r in raw.drain(..) {
+            if let Some(Raw::Str(Cow::Owned(s))) = r {
+                if self.0.len() < Self::MAX_STRINGS && s.capacity() <= Self::MAX_KEPT {
+                    self.0.push(s);
+                }
+            }
+        }
+    }
+}
+
+/// Reads `bytes` (one JSON object) into `out`, indexed by slot; escaped
+/// values are copied into strings from `pool`.
 pub(crate) fn extract<'de>(
     trie: &PathTrie,
     bytes: &'de [u8],
     out: &mut Vec<Option<Raw<'de>>>,
+    pool: &mut StringPool,
 ) -> Result<(), EventError> {
     out.clear();
     out.resize(trie.slot_count(), None);
@@ -278,6 +315,7 @@ pub(crate) fn extract<'de>(
         trie,
         node: 0,
         out,
+        pool,
     };
     let result = seed.deserialize(&mut de).and_then(|()| de.end());
     result.map_err(|e| classify(bytes, e))
@@ -301,6 +339,7 @@ struct ObjectSeed<'t, 'o, 'de> {
     trie: &'t PathTrie,
     node: u32,
     out: &'o mut Vec<Option<Raw<'de>>>,
+    pool: &'o mut StringPool,
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
@@ -332,6 +371,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
                         trie: self.trie,
                         node,
                         out: self.out,
+                        pool: self.pool,
                     })?;
                 }
             }
@@ -372,6 +412,7 @@ struct ValueSeed<'t, 'o, 'de> {
     trie: &'t PathTrie,
     node: u32,
     out: &'o mut Vec<Option<Raw<'de>>>,
+    pool: &'o mut StringPool,
 }
 
 impl ValueSeed<'_, '_, '_> {
@@ -394,6 +435,15 @@ impl<'de> ValueSeed<'_, '_, 'de> {
             self.out[s] = Some(value);
         }
     }
+
+    /// A number, kept as its text (`Display` writes what `to_string` did).
+    fn keep_number(self, v: impl fmt::Display) {
+        if self.slot().is_some() {
+            let mut s = self.pool.copy_of("");
+            let _ = fmt::Write::write_fmt(&mut s, format_args!("{v}"));
+            self.keep(Raw::Str(Cow::Owned(s)));
+        }
+    }
 }
 
 impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
@@ -409,7 +459,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
-        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        if self.slot().is_some() {
+            let s = self.pool.copy_of(v);
+            self.keep(Raw::Str(Cow::Owned(s)));
+        }
         Ok(())
     }
 
@@ -424,17 +477,17 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
-        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        self.keep_number(v);
         Ok(())
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
-        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        self.keep_number(v);
         Ok(())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
-        self.keep(Raw::Str(Cow::Owned(v.to_string())));
+        self.keep_number(v);
         Ok(())
     }
 
@@ -453,6 +506,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
             trie: self.trie,
             node: self.node,
             out: self.out,
+            pool: self.pool,
         }
         .visit_map(map)
     }
@@ -548,7 +602,7 @@ mod tests {
         let id = t.insert("EventID");
         let mut out = Vec::new();
         let json = br#"{"image":"C:\\x.exe","other":{"deep":[1,2]},"process":{"command_line":"a b","pid":4},"EventID":1}"#;
-        extract(&t, json, &mut out).unwrap();
+        extract(&t, json, &mut out, &mut StringPool::default()).unwrap();
         assert_eq!(get(&out, image), Some(r"C:\x.exe"));
         assert_eq!(get(&out, cmd), Some("a b"));
         assert_eq!(get(&out, id), Some("1"));
@@ -559,7 +613,7 @@ mod tests {
         let mut t = PathTrie::new();
         let threat = t.insert("ThreatName");
         let mut out = Vec::new();
-        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out).unwrap();
+        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out, &mut StringPool::default()).unwrap();
         assert_eq!(get(&out, threat), Some("EICAR"));
         assert!(!spaced_key_matches("ThreatName", "Threat Names"));
         assert!(spaced_key_matches("ThreatName", "threat name"));
@@ -571,7 +625,7 @@ mod tests {
         let op = t.insert("Event.UserData.*.Operation");
         let id = t.insert("Event.System.EventID");
         let mut out = Vec::new();
-        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out).unwrap();
+        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out, &mut StringPool::default()).unwrap();
         assert_eq!(get(&out, op), Some("x"));
         assert_eq!(get(&out, id), Some("5858"));
     }
@@ -586,6 +640,7 @@ mod tests {
             &t,
             br#"{"event":{"category":["process","x"]},"User":null}"#,
             &mut out,
+            &mut StringPool::default(),
         )
         .unwrap();
         assert_eq!(get(&out, cat), Some("process, x"));
@@ -596,25 +651,25 @@ mod tests {
     fn rejects_what_is_not_an_object() {
         let t = trie(&["Image"]);
         let mut out = Vec::new();
-        assert_eq!(extract(&t, b"[1,2]", &mut out), Err(EventError::NotAnObject));
+        assert_eq!(extract(&t, b"[1,2]", &mut out, &mut StringPool::default()), Err(EventError::NotAnObject));
         assert!(matches!(
-            extract(&t, b"{\"a\":", &mut out),
+            extract(&t, b"{\"a\":", &mut out, &mut StringPool::default()),
             Err(EventError::Json(_))
         ));
         assert!(matches!(
-            extract(&t, b"{\"Image\":\"\xff\"}", &mut out),
+            extract(&t, b"{\"Image\":\"\xff\"}", &mut out, &mut StringPool::default()),
             Err(EventError::Utf8(_))
         ));
         assert!(matches!(
-            extract(&t, b"{} trailing", &mut out),
+            extract(&t, b"{} trailing", &mut out, &mut StringPool::default()),
             Err(EventError::Json(_))
         ));
         // Deep nesting, skipped or read, is an answer, never a stack overflow.
         for key in ["a", "Image"] {
             let deep = format!("{{\"{key}\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
-            let _ = extract(&t, deep.as_bytes(), &mut Vec::new());
+            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default());
             let deep = format!("{{\"{key}\":{}1{}}}", "{\"b\":".repeat(100_000), "}".repeat(100_000));
-            let _ = extract(&t, deep.as_bytes(), &mut Vec::new());
+            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default());
         }
     }
 }

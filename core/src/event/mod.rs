@@ -10,7 +10,7 @@ use crate::ast::EventKind;
 use crate::error::EventError;
 use crate::schema::{self, KindProbe, Schema, Source};
 
-pub(crate) use json::{PathTrie, Raw};
+pub(crate) use json::{PathTrie, Raw, StringPool};
 
 /// One event to scan: a borrowed JSON object, or fields set by the caller.
 ///
@@ -169,13 +169,14 @@ impl FieldPlan {
         event: &'a Event<'_>,
         schema: Schema,
         raw: &'r mut Vec<Option<Raw<'a>>>,
+        pool: &mut json::StringPool,
         out: &mut Resolved<'r>,
     ) -> Result<(), EventError> {
         out.values.clear();
         out.values.resize(self.names.len(), None);
         match &event.repr {
             Repr::Json(bytes) => {
-                json::extract(&self.trie, bytes, raw)?;
+                json::extract(&self.trie, bytes, raw, pool)?;
                 let raw: &'r Vec<Option<Raw<'a>>> = raw;
                 let text = |slot: u32| match raw.get(slot as usize) {
                     Some(Some(Raw::Str(s))) => Some(s.as_ref()),
@@ -272,7 +273,7 @@ mod tests {
         let ev = Event::json(json.as_bytes());
         let mut raw = Vec::new();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut out).unwrap();
         (
             out.values
                 .iter()
@@ -337,7 +338,7 @@ mod tests {
         let ev = Event::from_fields(&[("image", r"C:\x.exe"), ("Other", "y")]);
         let mut raw = Vec::new();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut out).unwrap();
         assert_eq!(out.kind, Some(EventKind::Process));
         assert_eq!(out.values[0].as_deref(), Some(r"C:\x.exe"));
     }
