@@ -13,7 +13,14 @@
 //! the old entry), bounded per slot in value length and in matches, so its
 //! memory has a fixed ceiling per scanner. A hash collision costs a miss,
 //! never a wrong answer: the whole value is compared before an entry is used.
-//! Hostile input can only make every lookup miss, which is the uncached cost.
+//! Hostile input can only make every lookup miss.
+//!
+//! A miss costs more than no cache (the hash, the compare, the copy into the
+//! slot): 13% of the scan on a stream whose values never repeat. So each
+//! input watches its own hit rate, a window of lookups at a time; below one
+//! hit in four it searches without the cache for the next sixteen windows,
+//! then measures again. The worst case pays the cache on one lookup in
+//! seventeen.
 
 use std::hash::BuildHasher;
 
@@ -32,6 +39,21 @@ const SLOTS: usize = 1024;
 const MAX_VALUE: usize = 1024;
 /// Results with more matches than this are not kept.
 const MAX_FOUND: usize = 128;
+/// Lookups per measurement of an input's hit rate.
+const WINDOW: u32 = 1024;
+/// Below this many hits in a window the input goes without the cache...
+const MIN_HITS: u32 = WINDOW / 4;
+/// ...for this many values.
+const BYPASS: u32 = 16 * WINDOW;
+
+/// One input's recent hit rate.
+#[derive(Debug, Default, Clone, Copy)]
+struct Rate {
+    lookups: u32,
+    hits: u32,
+    /// Values left to search without the cache.
+    bypass: u32,
+}
 
 #[derive(Debug, Default)]
 struct Slot {
@@ -45,6 +67,7 @@ struct Slot {
 #[derive(Debug)]
 pub(crate) struct Memo {
     inputs: Vec<Vec<Slot>>,
+    rates: Vec<Rate>,
     hasher: foldhash::fast::FixedState,
     /// Results of the current lookup when they are not cached.
     scratch: Vec<Found>,
@@ -56,6 +79,7 @@ impl Memo {
     pub(crate) fn new(inputs: usize) -> Memo {
         Memo {
             inputs: (0..inputs).map(|_| Vec::new()).collect(),
+            rates: vec![Rate::default(); inputs],
             // A fixed seed keeps runs repeatable; collisions cost only time.
             hasher: foldhash::fast::FixedState::with_seed(0x6c61_6e64_7761_7463),
             scratch: Vec::new(),
@@ -74,11 +98,21 @@ impl Memo {
         value: &[u8],
         search: impl FnOnce(&mut Vec<Found>),
     ) -> &[Found] {
-        if value.len() > MAX_VALUE {
+        let rate = &mut self.rates[input];
+        if value.len() > MAX_VALUE || rate.bypass > 0 {
+            rate.bypass = rate.bypass.saturating_sub(1);
             self.misses += 1;
             self.scratch.clear();
             search(&mut self.scratch);
             return &self.scratch;
+        }
+        rate.lookups += 1;
+        if rate.lookups == WINDOW {
+            if rate.hits < MIN_HITS {
+                rate.bypass = BYPASS;
+            }
+            rate.lookups = 0;
+            rate.hits = 0;
         }
         let hash = self.hasher.hash_one(value) | 1;
         let slots = &mut self.inputs[input];
@@ -88,6 +122,7 @@ impl Memo {
         let slot = &mut slots[(hash >> 32) as usize & (SLOTS - 1)];
         if slot.hash == hash && slot.value == value {
             self.hits += 1;
+            rate.hits += 1;
             return &slot.found;
         }
         self.misses += 1;
@@ -169,5 +204,23 @@ mod tests {
             }
         }
         assert!(calls.get() > (SLOTS * 3) as u32, "collisions evict, so the second round searches again");
+    }
+
+    #[test]
+    fn an_input_whose_values_never_repeat_goes_without_the_cache_for_a_while() {
+        let mut memo = Memo::new(2);
+        let calls = Cell::new(0);
+        for i in 0..WINDOW {
+            let v = format!("unique {i}");
+            memo.found(0, v.as_bytes(), search_count(&calls, v.as_bytes()));
+            memo.found(1, b"same", search_count(&calls, b"same"));
+        }
+        assert_eq!(memo.rates[0].bypass, BYPASS);
+        assert_eq!(memo.rates[1].bypass, 0, "the other input keeps its cache");
+        // Bypassed: a value stored before is searched again, and right.
+        let before = calls.get();
+        let n = memo.found(0, b"unique 3a", search_count(&calls, b"unique 3a")).len();
+        assert_eq!((n, calls.get()), (1, before + 1));
+        assert_eq!(memo.rates[0].bypass, BYPASS - 1);
     }
 }

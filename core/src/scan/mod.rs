@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::ast::Level;
 use crate::compile::{kind_index, InputForm, Rules};
 use crate::error::EventError;
-use crate::event::{Event, Raw, Resolved};
+use crate::event::{Event, Raw, Resolved, StringPool};
 use crate::normalize;
 use crate::schema::Schema;
 
@@ -94,6 +94,8 @@ struct State {
     values: Vec<Option<Cow<'static, str>>>,
     /// What each automaton found in recently seen values.
     memo: memo::Memo,
+    /// Strings for escaped values, reused across events.
+    strings: StringPool,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -168,6 +170,7 @@ impl Scanner {
             raw: Vec::new(),
             values: Vec::new(),
             memo: memo::Memo::new(rules.inputs.len()),
+            strings: StringPool::default(),
         };
         Scanner {
             rules,
@@ -235,9 +238,10 @@ impl Scanner {
             kind: None,
         };
         let mut raw = recycle(std::mem::take(&mut st.raw));
-        let result = rules.plan.resolve(event, self.schema, &mut raw, &mut resolved);
+        let result = rules.plan.resolve(event, self.schema, &mut raw, &mut st.strings, &mut resolved);
         if let Err(e) = result {
             st.values = recycle(resolved.values);
+            st.strings.reclaim(&mut raw);
             st.raw = recycle(raw);
             return Err(e);
         }
@@ -327,6 +331,7 @@ impl Scanner {
         drop(derived);
         drop(normals);
         st.values = recycle(resolved.values);
+        st.strings.reclaim(&mut raw);
         st.raw = recycle(raw);
         Ok(())
     }
