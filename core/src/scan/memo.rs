@@ -10,8 +10,8 @@
 //! never repeat it costs one hash and one failed comparison per value.
 //!
 //! The cache is direct-mapped (one slot per hash bucket, the newcomer evicts
-//! the old entry), bounded per slot in value length and in matches, so its
-//! memory has a fixed ceiling per scanner. A hash collision costs a miss,
+//! the old entry), bounded per slot in value length and in matches, and in
+//! all to 16 MiB per scanner. A hash collision costs a miss,
 //! never a wrong answer: the whole value is compared before an entry is used.
 //! Hostile input can only make every lookup miss.
 //!
@@ -39,6 +39,10 @@ const SLOTS: usize = 1024;
 const MAX_VALUE: usize = 1024;
 /// Results with more matches than this are not kept.
 const MAX_FOUND: usize = 128;
+/// The most memory a scanner's cache holds (slot tables and their values):
+/// values are bounded, but a stream of events with hundreds of fields
+/// could otherwise fill a table for each.
+const BUDGET: usize = 16 << 20;
 /// Lookups per measurement of an input's hit rate.
 const WINDOW: u32 = 1024;
 /// Below this many hits in a window the input goes without the cache...
@@ -68,6 +72,8 @@ struct Slot {
 pub(crate) struct Memo {
     inputs: Vec<Vec<Slot>>,
     rates: Vec<Rate>,
+    /// Bytes held by slot tables and slots, at most `BUDGET`.
+    held: usize,
     hasher: foldhash::fast::FixedState,
     /// Results of the current lookup when they are not cached.
     scratch: Vec<Found>,
@@ -80,6 +86,7 @@ impl Memo {
         Memo {
             inputs: (0..inputs).map(|_| Vec::new()).collect(),
             rates: vec![Rate::default(); inputs],
+            held: 0,
             // A fixed seed keeps runs repeatable; collisions cost only time.
             hasher: foldhash::fast::FixedState::with_seed(0x6c61_6e64_7761_7463),
             scratch: Vec::new(),
@@ -98,6 +105,10 @@ impl Memo {
         value: &[u8],
         search: impl FnOnce(&mut Vec<Found>),
     ) -> &[Found] {
+        if self.scratch.capacity() > 4 * MAX_FOUND * 64 {
+            // A huge value's matches are not held for the stream's life.
+            self.scratch = Vec::new();
+        }
         let rate = &mut self.rates[input];
         if value.len() > MAX_VALUE || rate.bypass > 0 {
             rate.bypass = rate.bypass.saturating_sub(1);
@@ -117,6 +128,16 @@ impl Memo {
         let hash = self.hasher.hash_one(value) | 1;
         let slots = &mut self.inputs[input];
         if slots.is_empty() {
+            let cost = SLOTS * std::mem::size_of::<Slot>();
+            if self.held + cost > BUDGET {
+                // Too many inputs seen already: this one goes uncached.
+                rate.bypass = u32::MAX;
+                self.misses += 1;
+                self.scratch.clear();
+                search(&mut self.scratch);
+                return &self.scratch;
+            }
+            self.held += cost;
             slots.resize_with(SLOTS, Slot::default);
         }
         let slot = &mut slots[(hash >> 32) as usize & (SLOTS - 1)];
@@ -126,18 +147,28 @@ impl Memo {
             return &slot.found;
         }
         self.misses += 1;
+        self.held -= slot.heap();
         slot.found.clear();
         search(&mut slot.found);
-        if slot.found.len() > MAX_FOUND {
-            // Too many to keep: hand them out from scratch and free the slot.
+        slot.value.clear();
+        slot.value.extend_from_slice(value);
+        if slot.found.len() > MAX_FOUND || self.held + slot.heap() > BUDGET {
+            // Not worth keeping, or no room: hand the result out from
+            // scratch and free the slot.
             std::mem::swap(&mut self.scratch, &mut slot.found);
             *slot = Slot::default();
             return &self.scratch;
         }
         slot.hash = hash;
-        slot.value.clear();
-        slot.value.extend_from_slice(value);
+        self.held += slot.heap();
         &slot.found
+    }
+}
+
+impl Slot {
+    /// Heap bytes the slot holds.
+    fn heap(&self) -> usize {
+        self.value.capacity() + self.found.capacity() * std::mem::size_of::<Found>()
     }
 }
 
@@ -222,5 +253,25 @@ mod tests {
         let n = memo.found(0, b"unique 3a", search_count(&calls, b"unique 3a")).len();
         assert_eq!((n, calls.get()), (1, before + 1));
         assert_eq!(memo.rates[0].bypass, BYPASS - 1);
+    }
+
+    #[test]
+    fn memory_stays_within_the_budget() {
+        // Hundreds of inputs with values of the longest kept length.
+        let inputs = 400;
+        let mut memo = Memo::new(inputs);
+        let calls = Cell::new(0);
+        for round in 0..3 {
+            for input in 0..inputs {
+                for k in 0..40 {
+                    let v = format!("{input}/{k}/a{}", "b".repeat(MAX_VALUE - 16));
+                    let n = memo.found(input, v.as_bytes(), search_count(&calls, v.as_bytes())).len();
+                    assert_eq!(n, 1, "round {round}");
+                    assert!(memo.held <= BUDGET, "{} bytes held", memo.held);
+                }
+            }
+        }
+        let tables = memo.inputs.iter().filter(|t| !t.is_empty()).count();
+        assert!(tables < inputs, "every input got a table: {tables}");
     }
 }
