@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
+use super::all_values::{AllText, AllValues};
 use crate::error::EventError;
 
 /// A trie of dotted key paths; each path ends in a slot.
@@ -189,100 +190,6 @@ pub(crate) enum Raw<'de> {
     Null,
 }
 
-/// Every scalar value of the event (strings, numbers, booleans; not keys,
-/// not nulls), one per line in document order: the text keywords search.
-/// Only read when some rule needs it, in one streaming pass (no document
-/// tree). `None` if the bytes are not JSON, which `extract` has already
-/// reported.
-pub(crate) fn all_values(bytes: &[u8]) -> Option<String> {
-    let mut out = None;
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    // serde_json's own recursion limit bounds the depth of hostile input.
-    AllValues(&mut out, bytes.len()).deserialize(&mut de).ok()?;
-    de.end().ok()?;
-    Some(out.unwrap_or_default())
-}
-
-/// Appends every scalar below it to the text, a line each (reserving, with
-/// the first, the room its `usize` says).
-struct AllValues<'o>(&'o mut Option<String>, usize);
-
-impl AllValues<'_> {
-    fn push(&mut self, s: &str) {
-        match self.0 {
-            Some(o) => {
-                o.push('\n');
-                o.push_str(s);
-            }
-            None => {
-                // The values take no more room than the JSON text that holds
-                // them: one allocation instead of a dozen regrowths.
-                let mut o = String::with_capacity(self.1.max(s.len()));
-                o.push_str(s);
-                *self.0 = Some(o);
-            }
-        }
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for AllValues<'_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AllValues<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
-        self.push(v);
-        Ok(())
-    }
-
-    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
-        self.push(if v { "true" } else { "false" });
-        Ok(())
-    }
-
-    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
-        self.push(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
-        self.push(&v.to_string());
-        Ok(())
-    }
-
-    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
-        // As serde_json writes it, so `1.5` reads back as `1.5`.
-        self.push(&serde_json::Number::from_f64(v).map_or_else(|| v.to_string(), |n| n.to_string()));
-        Ok(())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(AllValues(&mut *self.0, self.1))?.is_some() {}
-        Ok(())
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(AllValues(&mut *self.0, self.1))?;
-        }
-        Ok(())
-    }
-}
-
 /// Strings that held escaped values of earlier events, reused so that an
 /// escaped value (every Windows path: `\\` is an escape) costs no
 /// allocation once a scanner is warm.
@@ -319,15 +226,22 @@ impl StringPool {
 }
 
 /// Reads `bytes` (one JSON object) into `out`, indexed by slot; escaped
-/// values are copied into strings from `pool`.
+/// values are copied into strings from `pool`. With `all`, every scalar of
+/// the event is also gathered into it (`AnyField`), and the answer says
+/// whether that was done: a line that is not valid UTF-8 as a whole is read
+/// without it.
 pub(crate) fn extract<'de>(
     trie: &PathTrie,
     bytes: &'de [u8],
     out: &mut Vec<Option<Raw<'de>>>,
     pool: &mut StringPool,
-) -> Result<(), EventError> {
+    mut all: Option<&mut AllText>,
+) -> Result<bool, EventError> {
     out.clear();
     out.resize(trie.slot_count(), None);
+    if let Some(a) = all.as_deref_mut() {
+        a.clear();
+    }
     let first = bytes
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
@@ -335,19 +249,32 @@ pub(crate) fn extract<'de>(
     if first != Some(b'{') {
         return Err(classify_non_object(bytes));
     }
-    let seed = ObjectSeed {
-        trie,
-        node: 0,
-        out,
-        pool,
-    };
     // One check of the whole line is cheaper than serde_json's check of
     // each string it reads (7% of a scan). A line that fails it is read
     // string by string, so that bad bytes in a value no rule reads do not
     // cost the event.
     let result = match std::str::from_utf8(bytes) {
-        Ok(text) => read_object(seed, &mut serde_json::Deserializer::from_str(text)),
-        Err(_) => read_object(seed, &mut serde_json::Deserializer::from_slice(bytes)),
+        Ok(text) => {
+            let gathered = all.is_some();
+            let seed = ObjectSeed {
+                trie,
+                node: 0,
+                out,
+                pool,
+                all,
+            };
+            read_object(seed, &mut serde_json::Deserializer::from_str(text)).map(|()| gathered)
+        }
+        Err(_) => {
+            let seed = ObjectSeed {
+                trie,
+                node: 0,
+                out,
+                pool,
+                all: None,
+            };
+            read_object(seed, &mut serde_json::Deserializer::from_slice(bytes)).map(|()| false)
+        }
     };
     result.map_err(|e| classify(bytes, e))
 }
@@ -378,6 +305,8 @@ struct ObjectSeed<'t, 'o, 'de> {
     node: u32,
     out: &'o mut Vec<Option<Raw<'de>>>,
     pool: &'o mut StringPool,
+    /// Where every scalar goes too, when `AnyField` is gathered.
+    all: Option<&'o mut AllText>,
 }
 
 impl<'de> DeserializeSeed<'de> for ObjectSeed<'_, '_, 'de> {
@@ -395,21 +324,25 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
         f.write_str("a JSON object")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(child) = map.next_key_seed(KeySeed {
             trie: self.trie,
             node: self.node,
         })? {
-            match child {
-                None => {
+            match (child, self.all.as_deref_mut()) {
+                (None, None) => {
                     map.next_value::<IgnoredAny>()?;
                 }
-                Some(node) => {
+                (None, Some(all)) => {
+                    map.next_value_seed(AllValues(all))?;
+                }
+                (Some(node), all) => {
                     map.next_value_seed(ValueSeed {
                         trie: self.trie,
                         node,
                         out: self.out,
                         pool: self.pool,
+                        all,
                     })?;
                 }
             }
@@ -451,6 +384,7 @@ struct ValueSeed<'t, 'o, 'de> {
     node: u32,
     out: &'o mut Vec<Option<Raw<'de>>>,
     pool: &'o mut StringPool,
+    all: Option<&'o mut AllText>,
 }
 
 impl ValueSeed<'_, '_, '_> {
@@ -491,12 +425,18 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         f.write_str("a JSON value")
     }
 
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+    fn visit_borrowed_str<E: de::Error>(mut self, v: &'de str) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push(v);
+        }
         self.keep(Raw::Str(Cow::Borrowed(v)));
         Ok(())
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+    fn visit_str<E: de::Error>(mut self, v: &str) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push(v);
+        }
         if self.slot().is_some() {
             let s = self.pool.copy_of(v);
             self.keep(Raw::Str(Cow::Owned(s)));
@@ -504,27 +444,42 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         Ok(())
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<(), E> {
+    fn visit_string<E: de::Error>(mut self, v: String) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push(&v);
+        }
         self.keep(Raw::Str(Cow::Owned(v)));
         Ok(())
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<(), E> {
+    fn visit_bool<E: de::Error>(mut self, v: bool) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push_bool(v);
+        }
         self.keep(Raw::Str(Cow::Borrowed(if v { "true" } else { "false" })));
         Ok(())
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+    fn visit_i64<E: de::Error>(mut self, v: i64) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push_integer(v);
+        }
         self.keep_number(v);
         Ok(())
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+    fn visit_u64<E: de::Error>(mut self, v: u64) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push_integer(v);
+        }
         self.keep_number(v);
         Ok(())
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+    fn visit_f64<E: de::Error>(mut self, v: f64) -> Result<(), E> {
+        if let Some(all) = self.all.as_deref_mut() {
+            all.push_f64(v);
+        }
         self.keep_number(v);
         Ok(())
     }
@@ -545,18 +500,22 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
             node: self.node,
             out: self.out,
             pool: self.pool,
+            all: self.all,
         }
         .visit_map(map)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let Some(slot) = self.slot() else {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            match self.all {
+                Some(all) => AllValues(all).visit_seq(seq)?,
+                None => while seq.next_element::<IgnoredAny>()?.is_some() {},
+            }
             return Ok(());
         };
         let mut joined = String::new();
-        while let Some(item) = seq.next_element::<ScalarText>()? {
-            if let Some(text) = item.0 {
+        while let Some(text) = seq.next_element_seed(Element(self.all.as_deref_mut()))? {
+            if let Some(text) = text {
                 if !joined.is_empty() {
                     joined.push_str(", ");
                 }
@@ -568,48 +527,76 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
     }
 }
 
-/// An array element: its text when it is a scalar, nothing for nested values.
-struct ScalarText(Option<String>);
+/// An array element: its text when it is a scalar, nothing for nested
+/// values; its scalars go to `AnyField` when that is gathered.
+struct Element<'o>(Option<&'o mut AllText>);
 
-impl<'de> de::Deserialize<'de> for ScalarText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ScalarTextVisitor)
+impl<'de> DeserializeSeed<'de> for Element<'_> {
+    type Value = Option<String>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_any(self)
     }
 }
 
-struct ScalarTextVisitor;
-
-impl<'de> Visitor<'de> for ScalarTextVisitor {
-    type Value = ScalarText;
+impl<'de> Visitor<'de> for Element<'_> {
+    type Value = Option<String>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<ScalarText, E> {
-        Ok(ScalarText(Some(v.to_string())))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<String>, E> {
+        if let Some(all) = self.0 {
+            all.push(v);
+        }
+        Ok(Some(v.to_string()))
     }
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<ScalarText, E> {
-        Ok(ScalarText(Some(v.to_string())))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<String>, E> {
+        if let Some(all) = self.0 {
+            all.push_bool(v);
+        }
+        Ok(Some(v.to_string()))
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<ScalarText, E> {
-        Ok(ScalarText(Some(v.to_string())))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<String>, E> {
+        if let Some(all) = self.0 {
+            all.push_integer(v);
+        }
+        Ok(Some(v.to_string()))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<ScalarText, E> {
-        Ok(ScalarText(Some(v.to_string())))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<String>, E> {
+        if let Some(all) = self.0 {
+            all.push_integer(v);
+        }
+        Ok(Some(v.to_string()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<ScalarText, E> {
-        Ok(ScalarText(Some(v.to_string())))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<String>, E> {
+        if let Some(all) = self.0 {
+            all.push_f64(v);
+        }
+        Ok(Some(v.to_string()))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<ScalarText, E> {
-        Ok(ScalarText(None))
+    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+        Ok(None)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ScalarText, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(ScalarText(None))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<String>, A::Error> {
+        match self.0 {
+            Some(all) => AllValues(all).visit_map(map)?,
+            None => {
+                let mut map = map;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            }
+        }
+        Ok(None)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ScalarText, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(ScalarText(None))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<String>, A::Error> {
+        match self.0 {
+            Some(all) => AllValues(all).visit_seq(seq)?,
+            None => {
+                let mut seq = seq;
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -640,7 +627,7 @@ mod tests {
         let id = t.insert("EventID");
         let mut out = Vec::new();
         let json = br#"{"image":"C:\\x.exe","other":{"deep":[1,2]},"process":{"command_line":"a b","pid":4},"EventID":1}"#;
-        extract(&t, json, &mut out, &mut StringPool::default()).unwrap();
+        extract(&t, json, &mut out, &mut StringPool::default(), None).unwrap();
         assert_eq!(get(&out, image), Some(r"C:\x.exe"));
         assert_eq!(get(&out, cmd), Some("a b"));
         assert_eq!(get(&out, id), Some("1"));
@@ -651,7 +638,7 @@ mod tests {
         let mut t = PathTrie::new();
         let threat = t.insert("ThreatName");
         let mut out = Vec::new();
-        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out, &mut StringPool::default()).unwrap();
+        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out, &mut StringPool::default(), None).unwrap();
         assert_eq!(get(&out, threat), Some("EICAR"));
         assert!(!spaced_key_matches("ThreatName", "Threat Names"));
         assert!(spaced_key_matches("ThreatName", "threat name"));
@@ -664,10 +651,10 @@ mod tests {
         let user = t.insert("SubjectUserName");
         let mut out = Vec::new();
         let mut pool = StringPool::default();
-        extract(&t, br#"{"IMAGE":"a.exe","subjectusername":"bob"}"#, &mut out, &mut pool).unwrap();
+        extract(&t, br#"{"IMAGE":"a.exe","subjectusername":"bob"}"#, &mut out, &mut pool, None).unwrap();
         assert_eq!((get(&out, image), get(&out, user)), (Some("a.exe"), Some("bob")));
         // Invalid UTF-8 in a value no rule reads: the event is still read.
-        extract(&t, b"{\"Other\":\"\xff\",\"Image\":\"b.exe\"}", &mut out, &mut pool).unwrap();
+        extract(&t, b"{\"Other\":\"\xff\",\"Image\":\"b.exe\"}", &mut out, &mut pool, None).unwrap();
         assert_eq!(get(&out, image), Some("b.exe"));
         // Pooled strings come back with the right text.
         let lines: Vec<String> = ["C:\\\\x.exe", "C:\\\\yy.exe", "C:\\\\x.exe"]
@@ -677,9 +664,36 @@ mod tests {
         let mut out = Vec::new();
         for (line, want) in lines.iter().zip([r"C:\x.exe", r"C:\yy.exe", r"C:\x.exe"]) {
             pool.reclaim(&mut out);
-            extract(&t, line.as_bytes(), &mut out, &mut pool).unwrap();
+            extract(&t, line.as_bytes(), &mut out, &mut pool, None).unwrap();
             assert_eq!(get(&out, image), Some(want));
         }
+    }
+
+    #[test]
+    fn any_field_gathered_in_the_same_pass_equals_its_own_pass() {
+        let t = trie(&["Image", "Event.EventData.CommandLine", "event.category", "Event.System.EventID", "Tags"]);
+        let docs: [&[u8]; 8] = [
+            br#"{"Image":"C:\\a.exe","Other":"x","N":3}"#,
+            br#"{"Event":{"System":{"EventID":1,"Channel":"c"},"EventData":{"CommandLine":"a \"b\"","Z":null}}}"#,
+            br#"{"event":{"category":["process",{"deep":"d"},[1,2.5]],"kind":true},"Tags":["t1",false,null]}"#,
+            br#"{"Image":null,"F":1e300,"G":-0.0,"H":18446744073709551615,"I":-9223372036854775808}"#,
+            br#"{"Tags":"plain","Image":"","x":{"y":{"z":["w"]}}}"#,
+            br#"{"a":"\u00e9\ud83d\ude00","Image":"\t"}"#,
+            br#"{}"#,
+            br#"{"Event":{"EventData":{"CommandLine":["x","y"]}}}"#,
+        ];
+        let mut out = Vec::new();
+        let mut pool = StringPool::default();
+        let mut all = AllText::default();
+        for doc in docs {
+            pool.reclaim(&mut out);
+            let gathered = extract(&t, doc, &mut out, &mut pool, Some(&mut all)).unwrap();
+            assert!(gathered);
+            let alone = super::super::all_values::all_values(doc);
+            assert_eq!(Some(all.as_str()), alone.as_deref(), "{}", String::from_utf8_lossy(doc));
+        }
+        // Not valid UTF-8 as a whole: read without gathering.
+        assert!(!extract(&t, b"{\"x\":\"\xff\",\"Image\":\"a\"}", &mut out, &mut pool, Some(&mut all)).unwrap());
     }
 
     #[test]
@@ -688,7 +702,7 @@ mod tests {
         let op = t.insert("Event.UserData.*.Operation");
         let id = t.insert("Event.System.EventID");
         let mut out = Vec::new();
-        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out, &mut StringPool::default()).unwrap();
+        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out, &mut StringPool::default(), None).unwrap();
         assert_eq!(get(&out, op), Some("x"));
         assert_eq!(get(&out, id), Some("5858"));
     }
@@ -704,6 +718,7 @@ mod tests {
             br#"{"event":{"category":["process","x"]},"User":null}"#,
             &mut out,
             &mut StringPool::default(),
+            None,
         )
         .unwrap();
         assert_eq!(get(&out, cat), Some("process, x"));
@@ -714,25 +729,25 @@ mod tests {
     fn rejects_what_is_not_an_object() {
         let t = trie(&["Image"]);
         let mut out = Vec::new();
-        assert_eq!(extract(&t, b"[1,2]", &mut out, &mut StringPool::default()), Err(EventError::NotAnObject));
+        assert_eq!(extract(&t, b"[1,2]", &mut out, &mut StringPool::default(), None), Err(EventError::NotAnObject));
         assert!(matches!(
-            extract(&t, b"{\"a\":", &mut out, &mut StringPool::default()),
+            extract(&t, b"{\"a\":", &mut out, &mut StringPool::default(), None),
             Err(EventError::Json(_))
         ));
         assert!(matches!(
-            extract(&t, b"{\"Image\":\"\xff\"}", &mut out, &mut StringPool::default()),
+            extract(&t, b"{\"Image\":\"\xff\"}", &mut out, &mut StringPool::default(), None),
             Err(EventError::Utf8(_))
         ));
         assert!(matches!(
-            extract(&t, b"{} trailing", &mut out, &mut StringPool::default()),
+            extract(&t, b"{} trailing", &mut out, &mut StringPool::default(), None),
             Err(EventError::Json(_))
         ));
         // Deep nesting, skipped or read, is an answer, never a stack overflow.
         for key in ["a", "Image"] {
             let deep = format!("{{\"{key}\":{}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
-            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default());
+            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default(), None);
             let deep = format!("{{\"{key}\":{}1{}}}", "{\"b\":".repeat(100_000), "}".repeat(100_000));
-            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default());
+            let _ = extract(&t, deep.as_bytes(), &mut Vec::new(), &mut StringPool::default(), None);
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Events: one JSON object, or fields set by the caller, and how their values
 //! are found under the taxonomy names rules use.
 
+mod all_values;
 mod json;
 
 use std::borrow::Cow;
@@ -10,6 +11,7 @@ use crate::ast::EventKind;
 use crate::error::EventError;
 use crate::schema::{self, KindProbe, Schema, Source};
 
+pub(crate) use all_values::AllText;
 pub(crate) use json::{PathTrie, Raw, StringPool};
 
 /// One event to scan: a borrowed JSON object, or fields set by the caller.
@@ -170,13 +172,15 @@ impl FieldPlan {
         schema: Schema,
         raw: &'r mut Vec<Option<Raw<'a>>>,
         pool: &mut json::StringPool,
+        all: &'r mut AllText,
         out: &mut Resolved<'r>,
     ) -> Result<(), EventError> {
         out.values.clear();
         out.values.resize(self.names.len(), None);
         match &event.repr {
             Repr::Json(bytes) => {
-                json::extract(&self.trie, bytes, raw, pool)?;
+                let gathered = json::extract(&self.trie, bytes, raw, pool, self.any_field.map(|_| &mut *all))?;
+                let all: &'r AllText = all;
                 let raw: &'r Vec<Option<Raw<'a>>> = raw;
                 let text = |slot: u32| match raw.get(slot as usize) {
                     Some(Some(Raw::Str(s))) => Some(s.as_ref()),
@@ -219,7 +223,11 @@ impl FieldPlan {
                 }
                 if let Some(id) = self.any_field {
                     if self.wants_any_field(&out.values) {
-                        out.values[id as usize] = json::all_values(bytes).map(Cow::Owned);
+                        out.values[id as usize] = if gathered {
+                            Some(Cow::Borrowed(all.as_str()))
+                        } else {
+                            all_values::all_values(bytes).map(Cow::Owned)
+                        };
                     }
                 }
             }
@@ -272,8 +280,9 @@ mod tests {
         let plan = plan();
         let ev = Event::json(json.as_bytes());
         let mut raw = Vec::new();
+        let mut all = AllText::default();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut all, &mut out).unwrap();
         (
             out.values
                 .iter()
@@ -337,8 +346,9 @@ mod tests {
         let plan = plan();
         let ev = Event::from_fields(&[("image", r"C:\x.exe"), ("Other", "y")]);
         let mut raw = Vec::new();
+        let mut all = AllText::default();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut all, &mut out).unwrap();
         assert_eq!(out.kind, Some(EventKind::Process));
         assert_eq!(out.values[0].as_deref(), Some(r"C:\x.exe"));
     }

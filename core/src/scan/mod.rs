@@ -16,7 +16,7 @@ use serde::Serialize;
 use crate::ast::Level;
 use crate::compile::{kind_index, InputForm, Rules};
 use crate::error::EventError;
-use crate::event::{Event, Raw, Resolved, StringPool};
+use crate::event::{AllText, Event, Raw, Resolved, StringPool};
 use crate::normalize;
 use crate::schema::Schema;
 
@@ -96,6 +96,8 @@ struct State {
     memo: memo::Memo,
     /// Strings for escaped values, reused across events.
     strings: StringPool,
+    /// The event's `AnyField` text, when a rule reads it.
+    all: AllText,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -171,6 +173,7 @@ impl Scanner {
             values: Vec::new(),
             memo: memo::Memo::new(rules.inputs.len()),
             strings: StringPool::default(),
+            all: AllText::default(),
         };
         Scanner {
             rules,
@@ -238,7 +241,7 @@ impl Scanner {
             kind: None,
         };
         let mut raw = recycle(std::mem::take(&mut st.raw));
-        let result = rules.plan.resolve(event, self.schema, &mut raw, &mut st.strings, &mut resolved);
+        let result = rules.plan.resolve(event, self.schema, &mut raw, &mut st.strings, &mut st.all, &mut resolved);
         if let Err(e) = result {
             st.values = recycle(resolved.values);
             st.strings.reclaim(&mut raw);
