@@ -194,7 +194,12 @@ pub(crate) enum Raw<'de> {
 /// escaped value (every Windows path: `\\` is an escape) costs no
 /// allocation once a scanner is warm.
 #[derive(Debug, Default)]
-pub(crate) struct StringPool(Vec<String>);
+pub(crate) struct StringPool {
+    free: Vec<String>,
+    /// The slots given an owned string this event: with all Windows rules
+    /// an event has 800 slots, and a dozen of them owned strings.
+    owned: Vec<u32>,
+}
 
 impl StringPool {
     /// At most this many strings are kept, none larger than `MAX_KEPT`: a
@@ -203,7 +208,7 @@ impl StringPool {
     const MAX_KEPT: usize = 64 * 1024;
 
     fn copy_of(&mut self, v: &str) -> String {
-        match self.0.pop() {
+        match self.free.pop() {
             Some(mut s) => {
                 s.clear();
                 s.push_str(v);
@@ -215,13 +220,14 @@ impl StringPool {
 
     /// Takes back the strings `raw` owns, and empties it.
     pub(crate) fn reclaim(&mut self, raw: &mut Vec<Option<Raw<'_>>>) {
-        for r in raw.drain(..) {
-            if let Some(Raw::Str(Cow::Owned(s))) = r {
-                if self.0.len() < Self::MAX_STRINGS && s.capacity() <= Self::MAX_KEPT {
-                    self.0.push(s);
+        for slot in self.owned.drain(..) {
+            if let Some(Some(Raw::Str(Cow::Owned(s)))) = raw.get_mut(slot as usize).map(Option::take) {
+                if self.free.len() < Self::MAX_STRINGS && s.capacity() <= Self::MAX_KEPT {
+                    self.free.push(s);
                 }
             }
         }
+        raw.clear();
     }
 }
 
@@ -404,6 +410,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
 impl<'de> ValueSeed<'_, '_, 'de> {
     fn keep(self, value: Raw<'de>) {
         if let Some(s) = self.slot() {
+            if matches!(value, Raw::Str(Cow::Owned(_))) {
+                self.pool.owned.push(s as u32);
+            }
             self.out[s] = Some(value);
         }
     }
@@ -522,6 +531,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
                 joined.push_str(&text);
             }
         }
+        self.pool.owned.push(slot as u32);
         self.out[slot] = Some(Raw::Str(Cow::Owned(joined)));
         Ok(())
     }
