@@ -55,7 +55,14 @@ struct Done {
     seq: Option<u64>,
     name: Arc<str>,
     results: Results,
+    /// The batch's buffers, emptied, for the reading thread to fill again:
+    /// a fresh megabyte per batch cost a regrowth copy of every event and
+    /// new pages from the system.
+    spare: Option<Batch>,
 }
+
+/// Emptied batches kept for reuse (more than the queue can hold is waste).
+const SPARES: usize = 8;
 
 pub struct Pool {
     /// The reading thread's own scanner, for batches the queue has no room for.
@@ -64,6 +71,7 @@ pub struct Pool {
     done: Receiver<Done>,
     workers: Vec<JoinHandle<()>>,
     batch: Batch,
+    spares: Vec<Batch>,
     sent: u64,
     received: u64,
     printed: u64,
@@ -106,6 +114,7 @@ impl Pool {
             done,
             workers,
             batch: Batch::default(),
+            spares: Vec::new(),
             sent: 0,
             received: 0,
             printed: 0,
@@ -120,6 +129,11 @@ impl Pool {
             self.send(out, summary);
         }
         if self.batch.lines.is_empty() {
+            if self.batch.data.capacity() == 0 {
+                if let Some(spare) = self.spares.pop() {
+                    self.batch = spare;
+                }
+            }
             self.batch.name = name.into();
         }
         self.batch.data.extend_from_slice(bytes);
@@ -148,8 +162,13 @@ impl Pool {
     }
 
     /// Prints a finished batch now, or keeps it until its turn.
-    fn take(&mut self, d: Done, out: &mut Printer, summary: &mut Summary) {
+    fn take(&mut self, mut d: Done, out: &mut Printer, summary: &mut Summary) {
         self.received += u64::from(d.seq.is_some());
+        if let Some(spare) = d.spare.take() {
+            if self.spares.len() < SPARES {
+                self.spares.push(spare);
+            }
+        }
         match d.seq {
             Some(seq) if self.ordered => {
                 self.waiting.insert(seq, d);
@@ -196,17 +215,31 @@ impl Pool {
     }
 }
 
-fn scan(scanner: &mut Scanner, batch: Batch) -> Done {
+fn scan(scanner: &mut Scanner, mut batch: Batch) -> Done {
     let results = batch
         .events()
         .map(|(line, bytes)| (line, scanner.scan_json(bytes)))
         .collect();
-    Done { seq: Some(batch.seq), name: batch.name, results }
+    let name = std::mem::replace(&mut batch.name, Arc::from(""));
+    batch.lines.clear();
+    batch.ends.clear();
+    batch.data.clear();
+    Done {
+        seq: Some(batch.seq),
+        name,
+        results,
+        spare: Some(batch),
+    }
 }
 
 /// What a scanner's end of stream completes.
 fn flushed(scanner: &mut Scanner) -> Done {
-    Done { seq: None, name: "-".into(), results: vec![(0, Ok(scanner.flush()))] }
+    Done {
+        seq: None,
+        name: "-".into(),
+        results: vec![(0, Ok(scanner.flush()))],
+        spare: None,
+    }
 }
 
 fn print(d: &Done, out: &mut Printer, summary: &mut Summary) {
