@@ -6,7 +6,6 @@
 //! only values whose path is in the trie, skipping everything else with
 //! `IgnoredAny`. Keys match ASCII case-insensitively.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -183,22 +182,26 @@ fn spaced_key_matches(part: &str, key: &str) -> bool {
 }
 
 /// A value read from an event: a string (numbers and booleans as their JSON
-/// text; arrays of scalars joined with ", "), or null.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// text; arrays of scalars joined with ", "), or null. `Copy`, with no heap
+/// of its own, so that emptying an event's 800 slots costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Raw<'de> {
-    Str(Cow<'de, str>),
+    /// Text as it stands in the event.
+    Borrowed(&'de str),
+    /// Text the reader made (an escaped string unescaped, a number, an
+    /// array joined): its index among the pool's strings of this event.
+    Owned(u32),
     Null,
 }
 
-/// Strings that held escaped values of earlier events, reused so that an
-/// escaped value (every Windows path: `\\` is an escape) costs no
-/// allocation once a scanner is warm.
+/// The strings the reader makes for an event, and those of earlier events
+/// kept for reuse, so that an escaped value (every Windows path: `\\` is
+/// an escape) costs no allocation once a scanner is warm.
 #[derive(Debug, Default)]
 pub(crate) struct StringPool {
     free: Vec<String>,
-    /// The slots given an owned string this event: with all Windows rules
-    /// an event has 800 slots, and a dozen of them owned strings.
-    owned: Vec<u32>,
+    /// This event's strings, which [`Raw::Owned`] points into.
+    active: Vec<String>,
 }
 
 impl StringPool {
@@ -218,16 +221,29 @@ impl StringPool {
         }
     }
 
-    /// Takes back the strings `raw` owns, and empties it.
+    /// Makes `s` one of this event's strings.
+    fn keep(&mut self, s: String) -> Raw<'static> {
+        self.active.push(s);
+        Raw::Owned(self.active.len() as u32 - 1)
+    }
+
+    /// The text of a value (`None` for null).
+    pub(crate) fn text<'a>(&'a self, raw: Raw<'a>) -> Option<&'a str> {
+        match raw {
+            Raw::Borrowed(s) => Some(s),
+            Raw::Owned(i) => self.active.get(i as usize).map(String::as_str),
+            Raw::Null => None,
+        }
+    }
+
+    /// Ends an event: its strings go back for reuse, and `raw` is emptied.
     pub(crate) fn reclaim(&mut self, raw: &mut Vec<Option<Raw<'_>>>) {
-        for slot in self.owned.drain(..) {
-            if let Some(Some(Raw::Str(Cow::Owned(s)))) = raw.get_mut(slot as usize).map(Option::take) {
-                if self.free.len() < Self::MAX_STRINGS && s.capacity() <= Self::MAX_KEPT {
-                    self.free.push(s);
-                }
+        raw.clear();
+        for s in self.active.drain(..) {
+            if self.free.len() < Self::MAX_STRINGS && s.capacity() <= Self::MAX_KEPT {
+                self.free.push(s);
             }
         }
-        raw.clear();
     }
 }
 
@@ -410,10 +426,15 @@ impl<'de> DeserializeSeed<'de> for ValueSeed<'_, '_, 'de> {
 impl<'de> ValueSeed<'_, '_, 'de> {
     fn keep(self, value: Raw<'de>) {
         if let Some(s) = self.slot() {
-            if matches!(value, Raw::Str(Cow::Owned(_))) {
-                self.pool.owned.push(s as u32);
-            }
             self.out[s] = Some(value);
+        }
+    }
+
+    /// A string the reader made, kept as one of the event's pooled strings.
+    fn keep_owned(self, s: String) {
+        if self.slot().is_some() {
+            let raw = self.pool.keep(s);
+            self.keep(raw);
         }
     }
 
@@ -422,7 +443,7 @@ impl<'de> ValueSeed<'_, '_, 'de> {
         if self.slot().is_some() {
             let mut s = self.pool.copy_of("");
             let _ = fmt::Write::write_fmt(&mut s, format_args!("{v}"));
-            self.keep(Raw::Str(Cow::Owned(s)));
+            self.keep_owned(s);
         }
     }
 }
@@ -438,7 +459,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         if let Some(all) = self.all.as_deref_mut() {
             all.push(v);
         }
-        self.keep(Raw::Str(Cow::Borrowed(v)));
+        self.keep(Raw::Borrowed(v));
         Ok(())
     }
 
@@ -448,7 +469,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         }
         if self.slot().is_some() {
             let s = self.pool.copy_of(v);
-            self.keep(Raw::Str(Cow::Owned(s)));
+            self.keep_owned(s);
         }
         Ok(())
     }
@@ -457,7 +478,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         if let Some(all) = self.all.as_deref_mut() {
             all.push(&v);
         }
-        self.keep(Raw::Str(Cow::Owned(v)));
+        self.keep_owned(v);
         Ok(())
     }
 
@@ -465,7 +486,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         if let Some(all) = self.all.as_deref_mut() {
             all.push_bool(v);
         }
-        self.keep(Raw::Str(Cow::Borrowed(if v { "true" } else { "false" })));
+        self.keep(Raw::Borrowed(if v { "true" } else { "false" }));
         Ok(())
     }
 
@@ -531,8 +552,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
                 joined.push_str(&text);
             }
         }
-        self.pool.owned.push(slot as u32);
-        self.out[slot] = Some(Raw::Str(Cow::Owned(joined)));
+        self.out[slot] = Some(self.pool.keep(joined));
         Ok(())
     }
 }
@@ -622,11 +642,8 @@ mod tests {
         t
     }
 
-    fn get<'a>(out: &'a [Option<Raw<'a>>], slot: u32) -> Option<&'a str> {
-        match out.get(slot as usize)? {
-            Some(Raw::Str(s)) => Some(s),
-            _ => None,
-        }
+    fn get<'a>(out: &'a [Option<Raw<'a>>], pool: &'a StringPool, slot: u32) -> Option<&'a str> {
+        pool.text((*out.get(slot as usize)?)?)
     }
 
     #[test]
@@ -637,10 +654,11 @@ mod tests {
         let id = t.insert("EventID");
         let mut out = Vec::new();
         let json = br#"{"image":"C:\\x.exe","other":{"deep":[1,2]},"process":{"command_line":"a b","pid":4},"EventID":1}"#;
-        extract(&t, json, &mut out, &mut StringPool::default(), None).unwrap();
-        assert_eq!(get(&out, image), Some(r"C:\x.exe"));
-        assert_eq!(get(&out, cmd), Some("a b"));
-        assert_eq!(get(&out, id), Some("1"));
+        let mut pool = StringPool::default();
+        extract(&t, json, &mut out, &mut pool, None).unwrap();
+        assert_eq!(get(&out, &pool, image), Some(r"C:\x.exe"));
+        assert_eq!(get(&out, &pool, cmd), Some("a b"));
+        assert_eq!(get(&out, &pool, id), Some("1"));
     }
 
     #[test]
@@ -648,8 +666,9 @@ mod tests {
         let mut t = PathTrie::new();
         let threat = t.insert("ThreatName");
         let mut out = Vec::new();
-        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out, &mut StringPool::default(), None).unwrap();
-        assert_eq!(get(&out, threat), Some("EICAR"));
+        let mut pool = StringPool::default();
+        extract(&t, br#"{"Threat Name":"EICAR","ThreatNam e2":"x"}"#, &mut out, &mut pool, None).unwrap();
+        assert_eq!(get(&out, &pool, threat), Some("EICAR"));
         assert!(!spaced_key_matches("ThreatName", "Threat Names"));
         assert!(spaced_key_matches("ThreatName", "threat name"));
     }
@@ -662,10 +681,10 @@ mod tests {
         let mut out = Vec::new();
         let mut pool = StringPool::default();
         extract(&t, br#"{"IMAGE":"a.exe","subjectusername":"bob"}"#, &mut out, &mut pool, None).unwrap();
-        assert_eq!((get(&out, image), get(&out, user)), (Some("a.exe"), Some("bob")));
+        assert_eq!((get(&out, &pool, image), get(&out, &pool, user)), (Some("a.exe"), Some("bob")));
         // Invalid UTF-8 in a value no rule reads: the event is still read.
         extract(&t, b"{\"Other\":\"\xff\",\"Image\":\"b.exe\"}", &mut out, &mut pool, None).unwrap();
-        assert_eq!(get(&out, image), Some("b.exe"));
+        assert_eq!(get(&out, &pool, image), Some("b.exe"));
         // Pooled strings come back with the right text.
         let lines: Vec<String> = ["C:\\\\x.exe", "C:\\\\yy.exe", "C:\\\\x.exe"]
             .iter()
@@ -675,7 +694,7 @@ mod tests {
         for (line, want) in lines.iter().zip([r"C:\x.exe", r"C:\yy.exe", r"C:\x.exe"]) {
             pool.reclaim(&mut out);
             extract(&t, line.as_bytes(), &mut out, &mut pool, None).unwrap();
-            assert_eq!(get(&out, image), Some(want));
+            assert_eq!(get(&out, &pool, image), Some(want));
         }
     }
 
@@ -712,9 +731,10 @@ mod tests {
         let op = t.insert("Event.UserData.*.Operation");
         let id = t.insert("Event.System.EventID");
         let mut out = Vec::new();
-        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out, &mut StringPool::default(), None).unwrap();
-        assert_eq!(get(&out, op), Some("x"));
-        assert_eq!(get(&out, id), Some("5858"));
+        let mut pool = StringPool::default();
+        extract(&t, br#"{"Event":{"System":{"EventID":5858},"UserData":{"Operation_ClientFailure":{"Operation":"x"}}}}"#, &mut out, &mut pool, None).unwrap();
+        assert_eq!(get(&out, &pool, op), Some("x"));
+        assert_eq!(get(&out, &pool, id), Some("5858"));
     }
 
     #[test]
@@ -723,15 +743,16 @@ mod tests {
         let cat = t.insert("event.category");
         let u = t.insert("User");
         let mut out = Vec::new();
+        let mut pool = StringPool::default();
         extract(
             &t,
             br#"{"event":{"category":["process","x"]},"User":null}"#,
             &mut out,
-            &mut StringPool::default(),
+            &mut pool,
             None,
         )
         .unwrap();
-        assert_eq!(get(&out, cat), Some("process, x"));
+        assert_eq!(get(&out, &pool, cat), Some("process, x"));
         assert_eq!(out[u as usize], Some(Raw::Null));
     }
 

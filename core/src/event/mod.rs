@@ -171,7 +171,7 @@ impl FieldPlan {
         event: &'a Event<'_>,
         schema: Schema,
         raw: &'r mut Vec<Option<Raw<'a>>>,
-        pool: &mut json::StringPool,
+        pool: &'r mut json::StringPool,
         all: &'r mut AllText,
         out: &mut Resolved<'r>,
     ) -> Result<(), EventError> {
@@ -182,10 +182,8 @@ impl FieldPlan {
                 let gathered = json::extract(&self.trie, bytes, raw, pool, self.any_field.map(|_| &mut *all))?;
                 let all: &'r AllText = all;
                 let raw: &'r Vec<Option<Raw<'a>>> = raw;
-                let text = |slot: u32| match raw.get(slot as usize) {
-                    Some(Some(Raw::Str(s))) => Some(s.as_ref()),
-                    _ => None,
-                };
+                let pool: &'r json::StringPool = pool;
+                let text = |slot: u32| pool.text((*raw.get(slot as usize)?)?);
                 let k = &self.kind.0;
                 let probe = KindProbe {
                     event_id: text(k[0]),
@@ -208,10 +206,7 @@ impl FieldPlan {
                 let si = SCHEMAS.iter().position(|&s| s == schema).unwrap_or(0);
                 for (field, sources) in self.sources[si].iter().enumerate() {
                     out.values[field] = sources.iter().find_map(|src| match *src {
-                        SlotSource::Path(s) => match raw.get(s as usize) {
-                            Some(Some(Raw::Str(v))) => Some(Cow::Borrowed(v.as_ref())),
-                            _ => None,
-                        },
+                        SlotSource::Path(s) => text(s).map(Cow::Borrowed),
                         SlotSource::Join(d, u) => {
                             let user = text(u)?;
                             Some(match text(d) {
@@ -281,8 +276,9 @@ mod tests {
         let ev = Event::json(json.as_bytes());
         let mut raw = Vec::new();
         let mut all = AllText::default();
+        let mut pool = json::StringPool::default();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut all, &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut pool, &mut all, &mut out).unwrap();
         (
             out.values
                 .iter()
@@ -347,8 +343,9 @@ mod tests {
         let ev = Event::from_fields(&[("image", r"C:\x.exe"), ("Other", "y")]);
         let mut raw = Vec::new();
         let mut all = AllText::default();
+        let mut pool = json::StringPool::default();
         let mut out = Resolved::default();
-        plan.resolve(&ev, Schema::Auto, &mut raw, &mut json::StringPool::default(), &mut all, &mut out).unwrap();
+        plan.resolve(&ev, Schema::Auto, &mut raw, &mut pool, &mut all, &mut out).unwrap();
         assert_eq!(out.kind, Some(EventKind::Process));
         assert_eq!(out.values[0].as_deref(), Some(r"C:\x.exe"));
     }
