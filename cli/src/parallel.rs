@@ -4,7 +4,7 @@
 //! with their file and line); workers, one [`Scanner`] each over the shared
 //! compiled [`Rules`], scan whole batches; the reading thread prints their
 //! results, in input order unless asked otherwise. Batches keep the channel
-//! traffic to one message per ~2,000 events, and a bounded queue keeps
+//! traffic to one message per ~100 events, and a bounded queue keeps
 //! memory flat when workers fall behind.
 //!
 //! With N threads there are N - 1 workers: reading is light, so when the
@@ -24,9 +24,16 @@ use landwatch::{Detection, EventError, Rules, Scanner, Schema};
 
 use crate::output::{Printer, Summary};
 
-/// Events per batch, and bytes: whichever fills first.
-const BATCH_EVENTS: usize = 2048;
-const BATCH_BYTES: usize = 1 << 20;
+/// Events per batch, and bytes: whichever fills first. Small enough that a
+/// batch is still in the caches when a worker reads what the reading thread
+/// just wrote: with 1 MiB batches two threads spent 10% more CPU than with
+/// 128 KiB ones (8 interleaved runs, 500k events: median 3.30 s against
+/// 2.97 s, wall 1.84 s against 1.68 s).
+const BATCH_EVENTS: usize = 256;
+const BATCH_BYTES: usize = 128 << 10;
+/// Batches queued per worker: with small batches, enough that a worker does
+/// not run dry while the reading thread scans one of its own.
+const QUEUED_PER_WORKER: usize = 8;
 
 /// Events of one input, concatenated.
 #[derive(Default)]
@@ -61,8 +68,8 @@ struct Done {
     spare: Option<Batch>,
 }
 
-/// Emptied batches kept for reuse (more than the queue can hold is waste).
-const SPARES: usize = 8;
+/// Emptied batches kept for reuse.
+const SPARES: usize = 16;
 
 pub struct Pool {
     /// The reading thread's own scanner, for batches the queue has no room for.
@@ -84,7 +91,7 @@ impl Pool {
     pub fn new(rules: Arc<Rules>, schema: Schema, threads: usize, ordered: bool) -> Pool {
         let own = Scanner::new(Arc::clone(&rules)).with_schema(schema);
         let workers = threads.saturating_sub(1).max(1);
-        let (jobs, queue) = mpsc::sync_channel::<Batch>(2 * workers);
+        let (jobs, queue) = mpsc::sync_channel::<Batch>(QUEUED_PER_WORKER * workers);
         let queue = Arc::new(Mutex::new(queue));
         let (done_tx, done) = mpsc::channel::<Done>();
         let workers = (0..workers)
