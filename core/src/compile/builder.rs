@@ -209,12 +209,19 @@ impl RulesBuilder {
                 origin,
             })
             .collect();
+        let mut normal_fields = Vec::new();
+        for input in &inputs {
+            if input.form != InputForm::Value && !normal_fields.contains(&input.field) {
+                normal_fields.push(input.field);
+            }
+        }
         Ok(Rules {
             infos,
             rules: compiled,
             preds,
             patterns: tables.patterns,
             inputs,
+            normal_fields,
             plan: FieldPlan::new(tables.fields).with_any_field_channels(any_field_channels),
             atom_rules,
             atom_masks,

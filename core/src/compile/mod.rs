@@ -37,6 +37,9 @@ pub struct Rules {
     pub(crate) preds: Vec<CPred>,
     pub(crate) patterns: Vec<Pattern>,
     pub(crate) inputs: Vec<Input>,
+    /// Fields with a normal-form or decoded input, whose normal form is
+    /// computed when an event sets them.
+    pub(crate) normal_fields: Vec<u16>,
     pub(crate) plan: FieldPlan,
     /// The atom sets pattern `p` belongs to: `atom_rules[p]`, each as
     /// (rule, index of the set in that rule).

@@ -7,6 +7,7 @@
 
 mod eval;
 mod memo;
+mod normals;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -98,6 +99,8 @@ struct State {
     strings: StringPool,
     /// The event's `AnyField` text, when a rule reads it.
     all: AllText,
+    /// Command lines in normal form, for values seen again.
+    normals: normals::Normals,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -174,6 +177,7 @@ impl Scanner {
             memo: memo::Memo::new(rules.inputs.len()),
             strings: StringPool::default(),
             all: AllText::default(),
+            normals: normals::Normals::new(rules.normal_fields.len()),
         };
         Scanner {
             rules,
@@ -259,7 +263,17 @@ impl Scanner {
         let generation = st.generation;
 
         // Derive every input's value, then run its automaton.
-        let normals = normalize_inputs(rules, &resolved.values);
+        st.normals.clear_fresh();
+        let mut at = Vec::new();
+        for (k, &field) in rules.normal_fields.iter().enumerate() {
+            if let Some(Some(v)) = resolved.values.get(field as usize) {
+                at.push((field, st.normals.fill(k, v)));
+            }
+        }
+        let normals: Vec<(u16, &normalize::Normalized)> = at
+            .iter()
+            .filter_map(|&(field, at)| Some((field, st.normals.get(at)?)))
+            .collect();
         let derived = derive_inputs(rules, &resolved.values, &normals);
         st.marks.candidates.clear();
         for (i, input) in rules.inputs.iter().enumerate() {
@@ -340,26 +354,12 @@ impl Scanner {
     }
 }
 
-/// Command lines in normal form, computed once per field and event.
-fn normalize_inputs(rules: &Rules, values: &[Option<Cow<'_, str>>]) -> Vec<(u16, normalize::Normalized)> {
-    let mut out: Vec<(u16, normalize::Normalized)> = Vec::new();
-    for input in &rules.inputs {
-        if input.form == InputForm::Value || out.iter().any(|(f, _)| *f == input.field) {
-            continue;
-        }
-        if let Some(Some(v)) = values.get(input.field as usize) {
-            out.push((input.field, normalize::command_line(v)));
-        }
-    }
-    out
-}
-
 /// Each input's value for this event: the field as written, its normal form,
 /// or its decoded text.
 fn derive_inputs<'v>(
     rules: &Rules,
     values: &'v [Option<Cow<'_, str>>],
-    normals: &'v [(u16, normalize::Normalized)],
+    normals: &'v [(u16, &'v normalize::Normalized)],
 ) -> Vec<Option<&'v str>> {
     rules
         .inputs
