@@ -7,8 +7,8 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 use super::atoms::necessary_atoms;
 use super::glob::glob_to_regex;
-use super::{AtomOf, 
-    kind_index, Anchor, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
+use super::{
+    kind_index, Anchor, AtomOf, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
 };
 use crate::ast::{Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
 use crate::dsl::{self, Origin};

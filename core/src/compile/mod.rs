@@ -9,10 +9,10 @@
 //! are then checks on where the pattern was found.
 
 mod atoms;
-mod regex_atoms;
 mod builder;
 pub(crate) mod cidr;
 mod glob;
+mod regex_atoms;
 
 use std::collections::HashMap;
 
