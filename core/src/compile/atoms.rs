@@ -63,18 +63,10 @@ fn conjunction(expr: &CExpr, preds: &[CPred], patterns: &[Pattern], common: &[bo
                     // Every pattern must occur: each is necessary on its own.
                     (!ids.is_empty()).then(|| ids.iter().map(|&id| vec![id]).collect())
                 } else {
-                    let mut set = ids.clone();
-                    set.sort_unstable();
-                    set.dedup();
-                    Some(vec![set])
+                    Some(vec![set_of(ids)])
                 }
             }
-            CPred::Regex { atoms, .. } => (!atoms.is_empty()).then(|| {
-                let mut set = atoms.clone();
-                set.sort_unstable();
-                set.dedup();
-                vec![set]
-            }),
+            CPred::Regex { atoms, .. } => (!atoms.is_empty()).then(|| vec![set_of(atoms)]),
             _ => None,
         },
         CExpr::And(xs) => {
@@ -109,11 +101,16 @@ fn conjunction(expr: &CExpr, preds: &[CPred], patterns: &[Pattern], common: &[bo
     }
 }
 
+/// Pattern ids as a set: sorted, each once.
+fn set_of(ids: &[u32]) -> Vec<u32> {
+    let mut set = ids.to_vec();
+    set.sort_unstable();
+    set.dedup();
+    set
+}
+
 fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut u = [a, b].concat();
-    u.sort_unstable();
-    u.dedup();
-    u
+    set_of(&[a, b].concat())
 }
 
 fn is_common(set: &[u32], patterns: &[Pattern], common: &[bool]) -> bool {
