@@ -8,7 +8,7 @@
 
 use std::fmt::{self, Write as _};
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The values of one event, a line each.
 #[derive(Debug, Default)]
@@ -130,6 +130,45 @@ impl<'de> Visitor<'de> for AllValues<'_> {
             map.next_value_seed(AllValues(&mut *self.0))?;
         }
         Ok(())
+    }
+}
+
+/// A value no rule reads: its scalars gathered into `AnyField` when that is
+/// wanted, else skipped without being read into anything.
+pub(crate) struct Skip<'o>(pub(crate) Option<&'o mut AllText>);
+
+impl<'de> DeserializeSeed<'de> for Skip<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.0 {
+            Some(all) => AllValues(all).deserialize(d),
+            None => IgnoredAny::deserialize(d).map(|_| ()),
+        }
+    }
+}
+
+impl Skip<'_> {
+    /// The rest of an object, after its visitor has begun it.
+    pub(crate) fn map<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        match self.0 {
+            Some(all) => AllValues(all).visit_map(map),
+            None => {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+        }
+    }
+
+    /// The rest of an array, after its visitor has begun it.
+    pub(crate) fn seq<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match self.0 {
+            Some(all) => AllValues(all).visit_seq(seq),
+            None => {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(())
+            }
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::all_values::{AllText, AllValues};
+use super::all_values::{AllText, Skip};
 use crate::error::EventError;
 
 /// A trie of dotted key paths; each path ends in a slot.
@@ -274,31 +274,23 @@ pub(crate) fn extract<'de>(
     // One check of the whole line is cheaper than serde_json's check of
     // each string it reads (7% of a scan). A line that fails it is read
     // string by string, so that bad bytes in a value no rule reads do not
-    // cost the event.
-    let result = match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            let gathered = all.is_some();
-            let seed = ObjectSeed {
-                trie,
-                node: 0,
-                out,
-                pool,
-                all,
-            };
-            read_object(seed, &mut serde_json::Deserializer::from_str(text)).map(|()| gathered)
-        }
-        Err(_) => {
-            let seed = ObjectSeed {
-                trie,
-                node: 0,
-                out,
-                pool,
-                all: None,
-            };
-            read_object(seed, &mut serde_json::Deserializer::from_slice(bytes)).map(|()| false)
-        }
+    // cost the event (it is read without `AnyField`, which `all_values`
+    // then reads on its own pass).
+    let text = std::str::from_utf8(bytes).ok();
+    let all = all.filter(|_| text.is_some());
+    let gathered = all.is_some();
+    let seed = ObjectSeed {
+        trie,
+        node: 0,
+        out,
+        pool,
+        all,
     };
-    result.map_err(|e| classify(bytes, e))
+    let result = match text {
+        Some(text) => read_object(seed, &mut serde_json::Deserializer::from_str(text)),
+        None => read_object(seed, &mut serde_json::Deserializer::from_slice(bytes)),
+    };
+    result.map(|()| gathered).map_err(|e| classify(bytes, e))
 }
 
 fn read_object<'de, R: serde_json::de::Read<'de>>(
@@ -351,22 +343,16 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
             trie: self.trie,
             node: self.node,
         })? {
-            match (child, self.all.as_deref_mut()) {
-                (None, None) => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-                (None, Some(all)) => {
-                    map.next_value_seed(AllValues(all))?;
-                }
-                (Some(node), all) => {
-                    map.next_value_seed(ValueSeed {
-                        trie: self.trie,
-                        node,
-                        out: self.out,
-                        pool: self.pool,
-                        all,
-                    })?;
-                }
+            let all = self.all.as_deref_mut();
+            match child {
+                None => map.next_value_seed(Skip(all))?,
+                Some(node) => map.next_value_seed(ValueSeed {
+                    trie: self.trie,
+                    node,
+                    out: self.out,
+                    pool: self.pool,
+                    all,
+                })?,
             }
         }
         Ok(())
@@ -537,11 +523,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let Some(slot) = self.slot() else {
-            match self.all {
-                Some(all) => AllValues(all).visit_seq(seq)?,
-                None => while seq.next_element::<IgnoredAny>()?.is_some() {},
-            }
-            return Ok(());
+            return Skip(self.all).seq(seq);
         };
         let mut joined = String::new();
         while let Some(text) = seq.next_element_seed(Element(self.all.as_deref_mut()))? {
@@ -609,24 +591,10 @@ impl<'de> Visitor<'de> for Element<'_> {
         Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<String>, A::Error> {
-        match self.0 {
-            Some(all) => AllValues(all).visit_map(map)?,
-            None => {
-                let mut map = map;
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-            }
-        }
-        Ok(None)
+        Skip(self.0).map(map).map(|()| None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<String>, A::Error> {
-        match self.0 {
-            Some(all) => AllValues(all).visit_seq(seq)?,
-            None => {
-                let mut seq = seq;
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-            }
-        }
-        Ok(None)
+        Skip(self.0).seq(seq).map(|()| None)
     }
 }
 
