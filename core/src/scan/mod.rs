@@ -18,7 +18,6 @@ use crate::ast::Level;
 use crate::compile::{kind_index, InputForm, Rules};
 use crate::error::EventError;
 use crate::event::{AllText, Event, Raw, Resolved, StringPool};
-use crate::normalize;
 use crate::schema::Schema;
 
 /// One rule matching one event.
@@ -263,18 +262,8 @@ impl Scanner {
         let generation = st.generation;
 
         // Derive every input's value, then run its automaton.
-        st.normals.clear_fresh();
-        let mut at = Vec::new();
-        for (k, &field) in rules.normal_fields.iter().enumerate() {
-            if let Some(Some(v)) = resolved.values.get(field as usize) {
-                at.push((field, st.normals.fill(k, v)));
-            }
-        }
-        let normals: Vec<(u16, &normalize::Normalized)> = at
-            .iter()
-            .filter_map(|&(field, at)| Some((field, st.normals.get(at)?)))
-            .collect();
-        let derived = derive_inputs(rules, &resolved.values, &normals);
+        st.normals.start_event(&rules.normal_fields, &resolved.values);
+        let derived = derive_inputs(rules, &resolved.values, &st.normals);
         st.marks.candidates.clear();
         for (i, input) in rules.inputs.iter().enumerate() {
             let (Some(value), Some(ac)) = (derived[i], input.automaton.as_ref()) else {
@@ -346,7 +335,6 @@ impl Scanner {
             }
         }
         drop(derived);
-        drop(normals);
         st.values = recycle(resolved.values);
         st.strings.reclaim(&mut raw);
         st.raw = recycle(raw);
@@ -359,18 +347,15 @@ impl Scanner {
 fn derive_inputs<'v>(
     rules: &Rules,
     values: &'v [Option<Cow<'_, str>>],
-    normals: &'v [(u16, &'v normalize::Normalized)],
+    normals: &'v normals::Normals,
 ) -> Vec<Option<&'v str>> {
     rules
         .inputs
         .iter()
-        .map(|input| {
-            let normal = || normals.iter().find(|(f, _)| *f == input.field).map(|(_, n)| n);
-            match input.form {
-                InputForm::Value => values.get(input.field as usize)?.as_deref(),
-                InputForm::Normal => normal().map(|n| n.normal.as_str()),
-                InputForm::Decoded => normal()?.decoded.as_deref(),
-            }
+        .map(|input| match input.form {
+            InputForm::Value => values.get(input.field as usize)?.as_deref(),
+            InputForm::Normal => normals.of(input.field).map(|n| n.normal.as_str()),
+            InputForm::Decoded => normals.of(input.field)?.decoded.as_deref(),
         })
         .collect()
 }

@@ -26,7 +26,7 @@ struct Slot {
 
 /// Where this event's normal form of a field is.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum At {
+enum At {
     Cached(usize),
     Fresh(usize),
 }
@@ -36,6 +36,8 @@ pub(crate) struct Normals {
     slots: Vec<Slot>,
     /// This event's normal forms of values too long to keep.
     fresh: Vec<Normalized>,
+    /// This event's fields with a normal form, and where it is.
+    event: Vec<(u16, At)>,
     hasher: foldhash::fast::FixedState,
 }
 
@@ -45,18 +47,33 @@ impl Normals {
         Normals {
             slots: (0..fields * SLOTS).map(|_| Slot::default()).collect(),
             fresh: Vec::new(),
+            event: Vec::new(),
             hasher: foldhash::fast::FixedState::with_seed(0x6e6f_726d_616c_2121),
         }
     }
 
-    /// Starts an event.
-    pub(crate) fn clear_fresh(&mut self) {
+    /// Computes (or finds) the normal form of each of `fields` the event
+    /// sets, for [`Normals::of`] to hand out until the next event.
+    pub(crate) fn start_event<V: AsRef<str>>(&mut self, fields: &[u16], values: &[Option<V>]) {
         self.fresh.clear();
+        self.event.clear();
+        for (k, &field) in fields.iter().enumerate() {
+            if let Some(Some(v)) = values.get(field as usize) {
+                let at = self.fill(k, v.as_ref());
+                self.event.push((field, at));
+            }
+        }
+    }
+
+    /// This event's normal form of `field`, if the event sets it.
+    pub(crate) fn of(&self, field: u16) -> Option<&Normalized> {
+        let &(_, at) = self.event.iter().find(|(f, _)| *f == field)?;
+        self.get(at)
     }
 
     /// The normal form of `value`, the `field`-th field with one: from the
     /// cache, or computed (and kept).
-    pub(crate) fn fill(&mut self, field: usize, value: &str) -> At {
+    fn fill(&mut self, field: usize, value: &str) -> At {
         if value.len() > MAX_VALUE || self.slots.is_empty() {
             self.fresh.push(normalize::command_line(value));
             return At::Fresh(self.fresh.len() - 1);
@@ -73,7 +90,7 @@ impl Normals {
         At::Cached(at)
     }
 
-    pub(crate) fn get(&self, at: At) -> Option<&Normalized> {
+    fn get(&self, at: At) -> Option<&Normalized> {
         match at {
             At::Cached(i) => self.slots.get(i)?.normal.as_ref(),
             At::Fresh(i) => self.fresh.get(i),
