@@ -32,6 +32,24 @@ pub(crate) struct Found {
     pub end: u32,
 }
 
+/// How both caches of the scanner (this one and the normal forms') place a
+/// value: its hash, never 0 (which marks an empty slot), and its slot among
+/// `slots` (a power of two). A fixed seed keeps runs repeatable; a collision
+/// costs only time, as the whole value is compared before a slot is used.
+#[derive(Debug, Clone)]
+pub(crate) struct Placement(foldhash::fast::FixedState);
+
+impl Placement {
+    pub(crate) fn new(seed: u64) -> Placement {
+        Placement(foldhash::fast::FixedState::with_seed(seed))
+    }
+
+    pub(crate) fn place(&self, value: &[u8], slots: usize) -> (u64, usize) {
+        let hash = self.0.hash_one(value) | 1;
+        (hash, (hash >> 32) as usize & (slots - 1))
+    }
+}
+
 /// Slots per input (a power of two).
 const SLOTS: usize = 1024;
 /// Values longer than this are searched every time: long values rarely
@@ -74,7 +92,7 @@ pub(crate) struct Memo {
     rates: Vec<Rate>,
     /// Bytes held by slot tables and slots, at most `BUDGET`.
     held: usize,
-    hasher: foldhash::fast::FixedState,
+    placement: Placement,
     /// Results of the current lookup when they are not cached.
     scratch: Vec<Found>,
     pub(crate) hits: u64,
@@ -87,8 +105,7 @@ impl Memo {
             inputs: (0..inputs).map(|_| Vec::new()).collect(),
             rates: vec![Rate::default(); inputs],
             held: 0,
-            // A fixed seed keeps runs repeatable; collisions cost only time.
-            hasher: foldhash::fast::FixedState::with_seed(0x6c61_6e64_7761_7463),
+            placement: Placement::new(0x6c61_6e64_7761_7463),
             scratch: Vec::new(),
             hits: 0,
             misses: 0,
@@ -125,7 +142,7 @@ impl Memo {
             rate.lookups = 0;
             rate.hits = 0;
         }
-        let hash = self.hasher.hash_one(value) | 1;
+        let (hash, at) = self.placement.place(value, SLOTS);
         let slots = &mut self.inputs[input];
         if slots.is_empty() {
             let cost = SLOTS * std::mem::size_of::<Slot>();
@@ -140,7 +157,7 @@ impl Memo {
             self.held += cost;
             slots.resize_with(SLOTS, Slot::default);
         }
-        let slot = &mut slots[(hash >> 32) as usize & (SLOTS - 1)];
+        let slot = &mut slots[at];
         if slot.hash == hash && slot.value == value {
             self.hits += 1;
             rate.hits += 1;

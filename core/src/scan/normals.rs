@@ -7,8 +7,7 @@
 //! direct-mapped cache per field, the whole value compared before an entry
 //! is used, bounded in value length, so its memory has a fixed ceiling.
 
-use std::hash::BuildHasher;
-
+use super::memo::Placement;
 use crate::normalize::{self, Normalized};
 
 /// Slots per field (a power of two).
@@ -38,7 +37,7 @@ pub(crate) struct Normals {
     fresh: Vec<Normalized>,
     /// This event's fields with a normal form, and where it is.
     event: Vec<(u16, At)>,
-    hasher: foldhash::fast::FixedState,
+    placement: Placement,
 }
 
 impl Normals {
@@ -48,7 +47,7 @@ impl Normals {
             slots: (0..fields * SLOTS).map(|_| Slot::default()).collect(),
             fresh: Vec::new(),
             event: Vec::new(),
-            hasher: foldhash::fast::FixedState::with_seed(0x6e6f_726d_616c_2121),
+            placement: Placement::new(0x6e6f_726d_616c_2121),
         }
     }
 
@@ -78,8 +77,8 @@ impl Normals {
             self.fresh.push(normalize::command_line(value));
             return At::Fresh(self.fresh.len() - 1);
         }
-        let hash = self.hasher.hash_one(value.as_bytes()) | 1;
-        let at = field * SLOTS + ((hash >> 32) as usize & (SLOTS - 1));
+        let (hash, at) = self.placement.place(value.as_bytes(), SLOTS);
+        let at = field * SLOTS + at;
         let slot = &mut self.slots[at];
         if slot.hash != hash || slot.value != value || slot.normal.is_none() {
             slot.hash = hash;
