@@ -68,17 +68,32 @@ fn key_hash(key: &str) -> u32 {
 }
 
 impl Node {
-    fn rebuild_table(&mut self) {
-        let size = (self.children.len() * 2).next_power_of_two().max(4);
-        let mut table = vec![EMPTY; size].into_boxed_slice();
-        for (i, (k, _)) in self.children.iter().enumerate() {
-            let mut at = key_hash(k) as usize & (size - 1);
-            while table[at] != EMPTY {
-                at = (at + 1) & (size - 1);
-            }
-            table[at] = i as u32;
+    /// Adds a child; the table doubles when it would be over half full, so
+    /// building a node of n children costs O(n), not a rebuild per child.
+    fn add_child(&mut self, key: &str, node: u32) {
+        self.children.push((key.into(), node));
+        if key == "*" {
+            self.star = Some(node);
         }
-        self.table = table;
+        if self.table.len() < 2 * self.children.len() {
+            let size = (self.children.len() * 2).next_power_of_two().max(4);
+            self.table = vec![EMPTY; size].into_boxed_slice();
+            for i in 0..self.children.len() {
+                self.place(i);
+            }
+        } else {
+            self.place(self.children.len() - 1);
+        }
+    }
+
+    /// Puts child `i` in the first free place from its key's hash.
+    fn place(&mut self, i: usize) {
+        let size = self.table.len();
+        let mut at = key_hash(&self.children[i].0) as usize & (size - 1);
+        while self.table[at] != EMPTY {
+            at = (at + 1) & (size - 1);
+        }
+        self.table[at] = i as u32;
     }
 
     /// The child whose key equals `key` ignoring ASCII case.
@@ -127,12 +142,7 @@ impl PathTrie {
                 None => {
                     let n = self.nodes.len();
                     self.nodes.push(Node::default());
-                    let parent = &mut self.nodes[node];
-                    parent.children.push((part.into(), n as u32));
-                    if part == "*" {
-                        parent.star = Some(n as u32);
-                    }
-                    parent.rebuild_table();
+                    self.nodes[node].add_child(part, n as u32);
                     n
                 }
             };
