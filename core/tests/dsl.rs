@@ -4,9 +4,14 @@
 use landwatch::ast::{
     CmpOp, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Quantifier, Rule, Value,
 };
-use landwatch::dsl::{parse, print_rule, print_rules};
-use landwatch::RuleError;
+use landwatch::dsl::{print_rule, print_rules};
+use landwatch::{Origin, RuleError, RuleErrors};
 use proptest::prelude::*;
+
+/// The rules of a source (these tests hold no correlations).
+fn parse(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
+    landwatch::dsl::parse(file, text).map(|p| p.rules)
+}
 
 const EXAMPLE: &str = r#"
 # a comment

@@ -48,7 +48,7 @@ fn load_with(folders: &[&str], options: &sigma::Options) -> (Loaded, Vec<(usize,
                 let printed = landwatch::dsl::print_rule(&rule);
                 let back = landwatch::dsl::parse("converted.lw", &printed)
                     .unwrap_or_else(|e| panic!("{}: converted rule does not parse: {e}\n{printed}", f.display()));
-                assert_eq!(back[0].0, rule, "{}: round trip differs\n{printed}", f.display());
+                assert_eq!(back.rules[0].0, rule, "{}: round trip differs\n{printed}", f.display());
                 titles.insert(rule.id.clone(), rule.title.clone());
                 builder = builder.add_rule(rule, origin);
             }

@@ -10,7 +10,7 @@ use super::glob::glob_to_regex;
 use super::{
     kind_index, Anchor, AtomOf, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
 };
-use crate::ast::{Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
+use crate::ast::{Correlation, Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
 use crate::dsl::{self, Origin};
 use crate::error::{RuleError, RuleErrors};
 use crate::event::FieldPlan;
@@ -38,6 +38,9 @@ use crate::{builtin, normalize, schema};
 #[derive(Debug, Default)]
 pub struct RulesBuilder {
     rules: Vec<(Rule, Origin, String)>,
+    correlations: Vec<(Correlation, Origin, String)>,
+    /// Other names of rules (Sigma `name`s), to the id each stands for.
+    names: HashMap<String, String>,
     errors: Vec<RuleError>,
 }
 
@@ -48,15 +51,21 @@ impl RulesBuilder {
 
     /// Parses rule source `text`; `name` (usually its path) names it in errors.
     pub fn add_source(mut self, name: &str, text: &str) -> RulesBuilder {
+        let line_of = |origin: &Origin| {
+            text.lines()
+                .nth(origin.line.saturating_sub(1))
+                .unwrap_or("")
+                .to_string()
+        };
         match dsl::parse(name, text) {
-            Ok(rules) => {
-                for (rule, origin) in rules {
-                    let line = text
-                        .lines()
-                        .nth(origin.line.saturating_sub(1))
-                        .unwrap_or("")
-                        .to_string();
+            Ok(parsed) => {
+                for (rule, origin) in parsed.rules {
+                    let line = line_of(&origin);
                     self.rules.push((rule, origin, line));
+                }
+                for (c, origin) in parsed.correlations {
+                    let line = line_of(&origin);
+                    self.correlations.push((c, origin, line));
                 }
             }
             Err(RuleErrors(errors)) => self.errors.extend(errors),
@@ -78,13 +87,33 @@ impl RulesBuilder {
         self
     }
 
-    /// The number of rules read so far.
+    /// Adds one correlation already in ast form.
+    pub fn add_correlation(mut self, correlation: Correlation, origin: Origin) -> RulesBuilder {
+        self.correlations.push((correlation, origin, String::new()));
+        self
+    }
+
+    /// Adds what the Sigma loader read from one file: its rules, its
+    /// correlations, and the Sigma `name`s by which correlations (of any
+    /// file added) may name them.
+    pub fn add_sigma(mut self, loaded: crate::sigma::Loaded) -> RulesBuilder {
+        for (rule, origin) in loaded.rules {
+            self = self.add_rule(rule, origin);
+        }
+        for (c, origin) in loaded.correlations {
+            self = self.add_correlation(c, origin);
+        }
+        self.names.extend(loaded.names);
+        self
+    }
+
+    /// The number of rules and correlations read so far.
     pub fn len(&self) -> usize {
-        self.rules.len()
+        self.rules.len() + self.correlations.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
+        self.len() == 0
     }
 
     /// Compiles everything added, or returns every error found.

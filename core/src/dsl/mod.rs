@@ -7,7 +7,7 @@ mod lexer;
 mod parser;
 mod printer;
 
-use crate::ast::Rule;
+use crate::ast::{Correlation, Rule};
 use crate::error::RuleErrors;
 
 /// Where a rule was read from: the source name and the position of its `rule` keyword.
@@ -18,10 +18,22 @@ pub struct Origin {
     pub column: usize,
 }
 
-/// Parses every rule in `text`; `file` names the source in errors. On error,
-/// parsing resumes at the next rule, and every error found is returned.
-pub fn parse(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
-    parser::parse_file(file, text)
+/// What one source defines: its rules and its correlations, each in the
+/// order written, with where each starts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    pub rules: Vec<(Rule, Origin)>,
+    pub correlations: Vec<(Correlation, Origin)>,
+}
+
+/// Parses every rule and correlation in `text`; `file` names the source in
+/// errors. On error, parsing resumes at the next rule, and every error found
+/// is returned.
+pub fn parse(file: &str, text: &str) -> Result<Parsed, RuleErrors> {
+    parser::parse_file(file, text).map(|rules| Parsed {
+        rules,
+        correlations: Vec::new(),
+    })
 }
 
 /// Prints one rule as source that parses back to the same ast.

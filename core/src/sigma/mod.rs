@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
-use crate::ast::{EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Rule, Value};
+use crate::ast::{Correlation, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Rule, Value};
 use crate::schema::logsource::{LogSource, LogSourceTable};
 use crate::dsl::Origin;
 
@@ -38,10 +38,19 @@ impl std::fmt::Display for Rejection {
     }
 }
 
-/// What one Sigma file gave: rules, and the documents that were rejected.
+/// What one Sigma file gave: rules, correlations, and the documents that
+/// were rejected.
 #[derive(Debug, Default)]
 pub struct Loaded {
     pub rules: Vec<(Rule, Origin)>,
+    /// Correlation documents. Their steps name rules by landwatch id
+    /// (`sigma.` and the Sigma id), or by `sigma.` and a Sigma `name` that
+    /// another file defines, which [`crate::RulesBuilder::add_sigma`]
+    /// resolves through [`Loaded::names`].
+    pub correlations: Vec<(Correlation, Origin)>,
+    /// Each Sigma `name` defined here, as `sigma.NAME`, with the id of the
+    /// rule or correlation it names.
+    pub names: Vec<(String, String)>,
     pub rejected: Vec<Rejection>,
 }
 

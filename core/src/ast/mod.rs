@@ -3,9 +3,18 @@
 //!
 //! An ast holds no source positions, so that two rules that mean the same thing
 //! compare equal (`parse(print(ast)) == ast` is a property test). Positions
-//! live beside it in [`crate::RuleSource`].
+//! live beside it, in an [`Origin`](crate::Origin).
+//!
+//! Two kinds of rule share it: a [`Rule`] decides on one event; a
+//! [`Correlation`] decides on a stream of them (see [`correlation`]).
+
+pub mod correlation;
 
 use std::fmt;
+
+pub use correlation::{
+    Correlation, GroupKey, Hours, Measure, Operand, Source, Step, Threshold, ThresholdOp,
+};
 
 use serde::Serialize;
 
