@@ -51,6 +51,7 @@
 pub mod ast;
 pub mod builtin;
 mod compile;
+mod correlate;
 pub mod dsl;
 mod error;
 mod event;
@@ -60,9 +61,13 @@ pub mod schema;
 pub mod sigma;
 
 pub use ast::{EventKind, Level};
-pub use compile::{RuleInfo, Rules, RulesBuilder, RulesSummary, REGEX_SIZE_LIMIT};
+pub use compile::{RuleInfo, RuleKind, Rules, RulesBuilder, RulesSummary, REGEX_SIZE_LIMIT};
+pub use correlate::persist::StateError;
+pub use correlate::{Prepared, Zones, ZonesError};
 pub use dsl::Origin;
 pub use error::{EventError, Position, RuleError, RuleErrors};
-pub use event::Event;
-pub use scan::{Detection, Evidence, ScanStats, Scanner};
+pub use event::{Event, EventTime, Location, SourceId};
+pub use scan::{
+    Correlated, Detection, EventRef, Evidence, ScanOptions, ScanStats, Scanner, TimeMissing, Window,
+};
 pub use schema::Schema;

@@ -16,10 +16,10 @@ pub use correlation::{
     Correlation, GroupKey, Hours, Measure, Operand, Source, Step, Threshold, ThresholdOp,
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How serious a detection is. Ordered from least to most severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Informational,
@@ -62,7 +62,7 @@ impl fmt::Display for Level {
 }
 
 /// Which events a rule looks at (`on:` in the DSL).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     /// Process creation: Sysmon 1, Security 4688, ECS process start.

@@ -8,8 +8,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use super::atoms::necessary_atoms;
 use super::glob::glob_to_regex;
 use super::{
-    kind_index, Anchor, AtomOf, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, Rules, Tables,
+    kind_index, Anchor, AtomOf, CExpr, CPred, CompiledRule, Input, InputForm, RuleInfo, RuleKind, Rules, Tables,
 };
+use crate::correlate::plan;
 use crate::ast::{Correlation, Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
 use crate::dsl::{self, Origin};
 use crate::error::{RuleError, RuleErrors};
@@ -120,44 +121,81 @@ impl RulesBuilder {
     pub fn build(self) -> Result<Rules, RuleErrors> {
         let mut errors = self.errors;
         let mut first_seen: HashMap<&str, &Origin> = HashMap::new();
-        for (rule, origin, line) in &self.rules {
-            if let Some(first) = first_seen.get(rule.id.as_str()) {
+        let ids = self
+            .rules
+            .iter()
+            .map(|(r, o, l)| (r.id.as_str(), o, l))
+            .chain(self.correlations.iter().map(|(c, o, l)| (c.id.as_str(), o, l)));
+        for (id, origin, line) in ids {
+            if let Some(first) = first_seen.get(id) {
                 errors.push(error_at(
                     origin,
                     line,
-                    &rule.id,
+                    id,
                     format!(
-                        "duplicate rule id '{}' (first defined at {}:{}:{})",
-                        rule.id, first.file, first.line, first.column
+                        "duplicate rule id '{id}' (first defined at {}:{}:{})",
+                        first.file, first.line, first.column
                     ),
                 ));
             } else {
-                first_seen.insert(&rule.id, origin);
+                first_seen.insert(id, origin);
             }
         }
+        let corrs: Vec<&Correlation> = self.correlations.iter().map(|(c, _, _)| c).collect();
+        let inline = plan::inline_rules(&corrs);
         let mut tables = Tables::default();
-        let mut compiled = Vec::with_capacity(self.rules.len());
+        let mut compiled = Vec::with_capacity(self.rules.len() + inline.len());
         let mut preds = Vec::new();
-        for (rule, origin, line) in &self.rules {
+        let stateless = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (rule, origin, line))| (rule, origin, line, Some(i as u32)))
+            .chain(inline.iter().map(|x| {
+                let (_, origin, line) = &self.correlations[x.corr];
+                (&x.rule, origin, line, None)
+            }));
+        for (rule, origin, line, info) in stateless {
             let mut c = Compiler {
                 tables: &mut tables,
                 preds: &mut preds,
             };
             match c.expr(&rule.when) {
-                Ok(expr) => compiled.push(CompiledRule { expr, on: rule.on }),
+                Ok(expr) => compiled.push(CompiledRule {
+                    expr,
+                    on: rule.on,
+                    info,
+                    report: info.is_some(),
+                }),
                 Err(message) => errors.push(error_at(origin, line, &rule.id, message)),
             }
         }
+        let rule_ids: Vec<&str> = self.rules.iter().map(|(r, _, _)| r.id.as_str()).collect();
+        let correlations = match plan::compile(&corrs, self.rules.len() as u32, &rule_ids, &inline, &self.names, &mut tables) {
+            Ok(p) => p,
+            Err(es) => {
+                for (ci, message) in es {
+                    let (c, origin, line) = &self.correlations[ci];
+                    errors.push(error_at(origin, line, &c.id, message));
+                }
+                crate::correlate::plan::Plan::default()
+            }
+        };
         if !errors.is_empty() {
             return Err(RuleErrors(errors));
+        }
+        for (i, rule) in compiled.iter_mut().enumerate() {
+            rule.report &= correlations.reports(i);
         }
         // Every value of an event (keywords) is only gathered for events of
         // the channels the rules that search it require, when all do.
         let any_field_channels = self
             .rules
             .iter()
-            .filter(|(rule, _, _)| reads_any_field(&rule.when))
-            .map(|(rule, _, _)| required_channel(&rule.when))
+            .map(|(rule, _, _)| rule)
+            .chain(inline.iter().map(|x| &x.rule))
+            .filter(|rule| reads_any_field(&rule.when))
+            .map(|rule| required_channel(&rule.when))
             .collect::<Option<Vec<String>>>();
 
         let mut inputs: Vec<Input> = tables
@@ -224,20 +262,31 @@ impl RulesBuilder {
             }
         }
 
-        let infos = self
-            .rules
-            .into_iter()
-            .map(|(rule, origin, _)| RuleInfo {
-                id: rule.id,
-                title: rule.title,
-                level: rule.level,
-                tags: rule.tags,
-                references: rule.references,
-                description: rule.description,
-                on: rule.on,
-                origin,
-            })
-            .collect();
+        let rule_infos = self.rules.into_iter().enumerate().map(|(i, (rule, origin, _))| RuleInfo {
+            id: rule.id,
+            kind: RuleKind::Stateless,
+            title: rule.title,
+            level: rule.level,
+            tags: rule.tags,
+            references: rule.references,
+            description: rule.description,
+            on: rule.on,
+            reports: compiled[i].report,
+            origin,
+        });
+        let corr_infos = self.correlations.into_iter().enumerate().map(|(i, (c, origin, _))| RuleInfo {
+            id: c.id,
+            kind: RuleKind::Correlation,
+            title: c.title,
+            level: c.level,
+            tags: c.tags,
+            references: c.references,
+            description: c.description,
+            on: crate::ast::EventKind::Any,
+            reports: correlations.corrs.get(i).is_none_or(|p| p.report),
+            origin,
+        });
+        let infos = rule_infos.chain(corr_infos).collect();
         let mut normal_fields = Vec::new();
         for input in &inputs {
             if input.form != InputForm::Value && !normal_fields.contains(&input.field) {
@@ -251,7 +300,8 @@ impl RulesBuilder {
             patterns: tables.patterns,
             inputs,
             normal_fields,
-            plan: FieldPlan::new(tables.fields).with_any_field_channels(any_field_channels),
+            plan: std::sync::Arc::new(FieldPlan::new(tables.fields).with_any_field_channels(any_field_channels)),
+            correlations,
             atom_rules,
             atom_masks,
             always,

@@ -37,6 +37,11 @@ impl Net {
         Ok(Net { v6, bits: bits & mask(prefix, max), prefix })
     }
 
+    /// The prefix length: how specific the network is.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
     /// Whether the address lies inside the network.
     pub fn contains(&self, ip: IpAddr) -> bool {
         let (v6, bits, max) = family(ip);

@@ -32,7 +32,11 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 /// between scanners and threads.
 #[derive(Debug)]
 pub struct Rules {
+    /// Every rule and correlation a user sees, in load order: the rules,
+    /// then the correlations.
     pub(crate) infos: Vec<RuleInfo>,
+    /// The stateless matchers: the rules, then the correlations' inline
+    /// steps.
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) preds: Vec<CPred>,
     pub(crate) patterns: Vec<Pattern>,
@@ -40,7 +44,8 @@ pub struct Rules {
     /// Fields with a normal-form or decoded input, whose normal form is
     /// computed when an event sets them.
     pub(crate) normal_fields: Vec<u16>,
-    pub(crate) plan: FieldPlan,
+    pub(crate) plan: std::sync::Arc<FieldPlan>,
+    pub(crate) correlations: crate::correlate::plan::Plan,
     /// The atom sets pattern `p` belongs to: `atom_rules[p]`, each as
     /// (rule, index of the set in that rule).
     pub(crate) atom_rules: Vec<Vec<AtomOf>>,
@@ -64,18 +69,41 @@ pub(crate) struct AtomOf {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct RuleInfo {
     pub id: String,
+    /// A rule on one event, or a correlation over a stream.
+    pub kind: RuleKind,
     pub title: String,
     pub level: Level,
     pub tags: Vec<String>,
     pub references: Vec<String>,
     pub description: Option<String>,
+    /// The events a rule looks at (`any` for correlations).
     pub on: EventKind,
+    /// Whether its detections are reported: false for a rule that only
+    /// correlations with `generate: false` name.
+    pub reports: bool,
     #[serde(skip)]
     pub origin: Origin,
 }
 
+/// Whether a rule decides on one event or on a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleKind {
+    Stateless,
+    Correlation,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::Stateless => "stateless",
+            RuleKind::Correlation => "correlation",
+        }
+    }
+}
+
 impl Rules {
-    /// The number of rules.
+    /// The number of rules and correlations.
     pub fn len(&self) -> usize {
         self.infos.len()
     }
@@ -94,10 +122,27 @@ impl Rules {
         self.infos.iter().find(|r| r.id == id)
     }
 
+    /// The number of correlations.
+    pub fn correlation_count(&self) -> usize {
+        self.correlations.corrs.len()
+    }
+
+    /// Whether some correlation reads network zones (`zone(FIELD)`), which
+    /// the scanner must then be given.
+    pub fn uses_zones(&self) -> bool {
+        self.correlations.corrs.iter().any(|c| c.measure.zone())
+    }
+
+    /// Whether some correlation reads business hours.
+    pub fn uses_business_hours(&self) -> bool {
+        self.correlations.corrs.iter().any(|c| c.hours.is_some())
+    }
+
     /// Figures about the compiled form (for `landwatch check` and tuning).
     pub fn summary(&self) -> RulesSummary {
         RulesSummary {
             rules: self.infos.len(),
+            correlations: self.correlations.corrs.len(),
             patterns: self.patterns.len(),
             inputs: self.inputs.len(),
             fields: self.plan.names().len(),
@@ -114,7 +159,9 @@ impl Rules {
 /// Figures about a compiled rule set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct RulesSummary {
+    /// Rules and correlations.
     pub rules: usize,
+    pub correlations: usize,
     /// Distinct literal patterns over all automata.
     pub patterns: usize,
     /// Automata (one per field form read).
@@ -139,6 +186,10 @@ pub(crate) fn kind_index(kind: Option<EventKind>) -> usize {
 pub(crate) struct CompiledRule {
     pub expr: CExpr,
     pub on: EventKind,
+    /// Its info, for rules (not for the inline steps of correlations).
+    pub info: Option<u32>,
+    /// Whether its matches are reported as detections.
+    pub report: bool,
 }
 
 /// A rule's condition, with predicates by index into [`Rules::preds`].

@@ -3,6 +3,7 @@
 
 mod all_values;
 mod json;
+mod time;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use crate::schema::{self, KindProbe, Schema, Source};
 
 pub(crate) use all_values::AllText;
 pub(crate) use json::{PathTrie, Raw, StringPool};
+pub use time::EventTime;
 
 /// One event to scan: a borrowed JSON object, or fields set by the caller.
 ///
@@ -23,7 +25,24 @@ pub(crate) use json::{PathTrie, Raw, StringPool};
 #[derive(Debug, Clone)]
 pub struct Event<'a> {
     pub(crate) repr: Repr<'a>,
+    pub(crate) location: Option<Location>,
+    pub(crate) source: Option<SourceId>,
 }
+
+/// Where an event was read from, as the caller tells it: detections (and
+/// the events listed in correlated ones) carry it back.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct Location {
+    /// The file (or stream) name; shared by every event of the file.
+    pub file: Option<std::sync::Arc<str>>,
+    /// The line, or any position the caller counts in.
+    pub line: u64,
+}
+
+/// One of several inputs a scanner reads side by side (see
+/// [`crate::Scanner::open_source`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct SourceId(pub(crate) u32);
 
 #[derive(Debug, Clone)]
 pub(crate) enum Repr<'a> {
@@ -36,7 +55,25 @@ impl<'a> Event<'a> {
     pub fn json(bytes: &'a [u8]) -> Event<'a> {
         Event {
             repr: Repr::Json(bytes),
+            location: None,
+            source: None,
         }
+    }
+
+    /// The same event, read from `line` of `file`.
+    pub fn at(mut self, file: Option<&std::sync::Arc<str>>, line: u64) -> Event<'a> {
+        self.location = Some(Location {
+            file: file.cloned(),
+            line,
+        });
+        self
+    }
+
+    /// The same event, from one of the scanner's sources (the default is
+    /// the scanner's single implicit source).
+    pub fn from_source(mut self, source: SourceId) -> Event<'a> {
+        self.source = Some(source);
+        self
     }
 
     /// An event from `(taxonomy name, value)` pairs. Its kind comes from
@@ -54,6 +91,8 @@ impl<'a> Event<'a> {
                     .map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string()))
                     .collect(),
             ),
+            location: None,
+            source: None,
         }
     }
 }
@@ -75,6 +114,53 @@ pub(crate) struct FieldPlan {
     any_field_channels: Option<Vec<String>>,
     /// The id of `Channel`, when a rule reads it.
     channel: Option<u16>,
+    /// `context[schema][item]`: where each [`Ctx`] item is, in
+    /// [`SCHEMAS`] order.
+    context: [[Vec<SlotSource>; CONTEXT]; 4],
+    /// A field named by the caller that holds the event time, tried first.
+    time_field: Option<String>,
+}
+
+/// What every detection tells about its event, beside the rule's own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ctx {
+    Time,
+    Host,
+    User,
+    TargetUser,
+    SubjectUser,
+    Channel,
+    EventId,
+    Record,
+}
+
+pub(crate) const CONTEXT: usize = 8;
+
+impl Ctx {
+    const ALL: [Ctx; CONTEXT] = [
+        Ctx::Time,
+        Ctx::Host,
+        Ctx::User,
+        Ctx::TargetUser,
+        Ctx::SubjectUser,
+        Ctx::Channel,
+        Ctx::EventId,
+        Ctx::Record,
+    ];
+
+    /// The taxonomy field the item is, where it is one.
+    fn field(self) -> Option<&'static str> {
+        Some(match self {
+            Ctx::Time => return None,
+            Ctx::Host => "Computer",
+            Ctx::User => "User",
+            Ctx::TargetUser => schema::TARGET_USER,
+            Ctx::SubjectUser => schema::SUBJECT_USER,
+            Ctx::Channel => "Channel",
+            Ctx::EventId => "EventID",
+            Ctx::Record => "EventRecordID",
+        })
+    }
 }
 
 const SCHEMAS: [Schema; 4] = [Schema::Sysmon, Schema::Security, Schema::Ecs, Schema::Evtx];
@@ -89,11 +175,39 @@ enum SlotSource {
 #[derive(Debug, Clone)]
 struct KindSlots(Vec<u32>);
 
-/// The taxonomy values of one event, by field id, and its kind.
+/// The taxonomy values of one event, by field id, its kind, and its
+/// context (by [`Ctx`]).
 #[derive(Debug, Default)]
 pub(crate) struct Resolved<'a> {
     pub values: Vec<Option<Cow<'a, str>>>,
     pub kind: Option<EventKind>,
+    pub context: [Option<Cow<'a, str>>; CONTEXT],
+}
+
+impl Resolved<'_> {
+    /// One context item's text, `None` when absent, empty or `-` (what
+    /// Windows writes for "none").
+    pub(crate) fn context(&self, item: Ctx) -> Option<&str> {
+        self.context[item as usize]
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty() && *v != "-")
+    }
+
+    /// The account the event is about: for logons and credential
+    /// validations the target account, for the rest the process's user or
+    /// the subject.
+    pub(crate) fn user(&self) -> Option<&str> {
+        let target_first = self
+            .context(Ctx::EventId)
+            .is_some_and(|id| schema::TARGET_ACCOUNT_IDS.contains(&id));
+        let order = if target_first {
+            [Ctx::TargetUser, Ctx::User, Ctx::SubjectUser]
+        } else {
+            [Ctx::User, Ctx::SubjectUser, Ctx::TargetUser]
+        };
+        order.into_iter().find_map(|c| self.context(c))
+    }
 }
 
 impl FieldPlan {
@@ -125,6 +239,19 @@ impl FieldPlan {
             .enumerate()
             .map(|(i, n)| (n.to_ascii_lowercase(), i as u16))
             .collect();
+        let mut slot = |src: &Source| match src {
+            Source::Path(p) => SlotSource::Path(trie.insert(p)),
+            Source::Join(a, b) => SlotSource::Join(trie.insert(a), trie.insert(b)),
+        };
+        let context = SCHEMAS.map(|s| {
+            Ctx::ALL.map(|item| {
+                let srcs = match item.field() {
+                    Some(name) => schema::sources(s, name),
+                    None => schema::time_sources(s),
+                };
+                srcs.iter().map(&mut slot).collect()
+            })
+        });
         let position = |name: &str| names.iter().position(|n| n.eq_ignore_ascii_case(name)).map(|i| i as u16);
         let any_field = position(schema::ANY_FIELD);
         let channel = position("Channel");
@@ -137,7 +264,21 @@ impl FieldPlan {
             any_field,
             any_field_channels: None,
             channel,
+            context,
+            time_field: None,
         }
+    }
+
+    /// The same plan, reading the event time first from `field` (a dotted
+    /// key path in JSON events, a field name in events built from fields).
+    pub(crate) fn with_time_field(&self, field: &str) -> FieldPlan {
+        let mut plan = self.clone();
+        let slot = SlotSource::Path(plan.trie.insert(field));
+        for per_schema in &mut plan.context {
+            per_schema[Ctx::Time as usize].insert(0, slot);
+        }
+        plan.time_field = Some(field.to_string());
+        plan
     }
 
     /// Gathers [`schema::ANY_FIELD`] only for events whose `Channel` is one
@@ -177,6 +318,7 @@ impl FieldPlan {
     ) -> Result<(), EventError> {
         out.values.clear();
         out.values.resize(self.names.len(), None);
+        out.context = Default::default();
         match &event.repr {
             Repr::Json(bytes) => {
                 let gathered = json::extract(&self.trie, bytes, raw, pool, self.any_field.map(|_| &mut *all))?;
@@ -204,17 +346,23 @@ impl FieldPlan {
                 let schema = schema.detect(&probe);
                 out.kind = schema::event_kind(schema, &probe);
                 let si = SCHEMAS.iter().position(|&s| s == schema).unwrap_or(0);
-                for (field, sources) in self.sources[si].iter().enumerate() {
-                    out.values[field] = sources.iter().find_map(|src| match *src {
+                let pick = |sources: &[SlotSource]| {
+                    sources.iter().find_map(|src| match *src {
                         SlotSource::Path(s) => text(s).map(Cow::Borrowed),
                         SlotSource::Join(d, u) => {
                             let user = text(u)?;
                             Some(match text(d) {
-                                Some(dom) if !dom.is_empty() => Cow::Owned(format!("{dom}\\{user}")),
+                                Some(dom) if !dom.is_empty() && dom != "-" => Cow::Owned(format!("{dom}\\{user}")),
                                 _ => Cow::Borrowed(user),
                             })
                         }
-                    });
+                    })
+                };
+                for (field, sources) in self.sources[si].iter().enumerate() {
+                    out.values[field] = pick(sources);
+                }
+                for (item, sources) in self.context[si].iter().enumerate() {
+                    out.context[item] = pick(sources);
                 }
                 if let Some(id) = self.any_field {
                     if self.wants_any_field(&out.values) {
@@ -246,6 +394,39 @@ impl FieldPlan {
                     if let Some(id) = self.field_id(k) {
                         out.values[id as usize] = Some(Cow::Borrowed(v.as_str()));
                     }
+                }
+                // The joined accounts, where the caller gave their parts.
+                let join = |domain: &str, user: &str| -> Option<Cow<'r, str>> {
+                    let u = find(user)?;
+                    Some(match find(domain) {
+                        Some(d) if !d.is_empty() && d != "-" => Cow::Owned(format!("{d}\\{u}")),
+                        _ => Cow::Borrowed(u),
+                    })
+                };
+                let derived = [
+                    (schema::TARGET_USER, "TargetDomainName", "TargetUserName"),
+                    (schema::SUBJECT_USER, "SubjectDomainName", "SubjectUserName"),
+                ];
+                for (name, domain, user) in derived {
+                    if let Some(id) = self.field_id(name) {
+                        if out.values[id as usize].is_none() {
+                            out.values[id as usize] = join(domain, user);
+                        }
+                    }
+                }
+                for item in Ctx::ALL {
+                    out.context[item as usize] = match item {
+                        Ctx::Time => self
+                            .time_field
+                            .iter()
+                            .map(String::as_str)
+                            .chain(["UtcTime", "TimeCreated", "@timestamp"])
+                            .find_map(find)
+                            .map(Cow::Borrowed),
+                        Ctx::TargetUser => join("TargetDomainName", "TargetUserName"),
+                        Ctx::SubjectUser => join("SubjectDomainName", "SubjectUserName"),
+                        _ => item.field().and_then(find).map(Cow::Borrowed),
+                    };
                 }
                 if let Some(id) = self.any_field {
                     if self.wants_any_field(&out.values) {

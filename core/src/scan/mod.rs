@@ -1,55 +1,91 @@
 //! The [`Scanner`]: events in, one at a time; [`Detection`]s out.
 //!
-//! Per event: read the fields rules need, run each input's automaton once over
-//! its value (recording for each pattern where it was found), collect the
-//! rules whose necessary atoms were found plus the always-evaluated ones, and
-//! evaluate those. All per-stream state lives here; [`Rules`] stays immutable.
+//! A scan has two halves. [`Scanner::prepare`] is stateless: it matches the
+//! event against every rule (see [`prepare`]) and reads what correlations
+//! need from it. [`Scanner::complete`] is the stream: it orders prepared
+//! events by event time within the allowed lateness and runs the
+//! correlations (see [`crate::correlate`]). [`Scanner::scan`] does both.
+//! The halves may run on different scanners of the same rules, so that
+//! matching spreads over threads while one scanner correlates in stream
+//! order. All per-stream state lives here; [`Rules`] stays immutable.
 
+mod detection;
 mod eval;
 mod memo;
 mod normals;
+mod prepare;
 
-use std::borrow::Cow;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::ast::Level;
-use crate::compile::{kind_index, InputForm, Rules};
+use crate::compile::Rules;
+use crate::correlate::persist::{self, StateError};
+use crate::correlate::{Correlator, Env, Prepared, Zones};
 use crate::error::EventError;
-use crate::event::{AllText, Event, Raw, Resolved, StringPool};
+use crate::event::{Event, FieldPlan, SourceId};
 use crate::schema::Schema;
 
-/// One rule matching one event.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Detection {
-    /// The rule's id.
-    pub rule: String,
-    pub title: String,
-    pub level: Level,
-    pub tags: Vec<String>,
-    /// The event's position in this scanner's stream, from 0 (rejected events
-    /// count too, so positions line up with the input).
-    pub event: u64,
-    /// What matched: every literal or regex of the rule's positive part that
-    /// was found.
-    pub evidence: Vec<Evidence>,
+pub use detection::{Correlated, Detection, EventRef, Evidence, Window};
+pub(crate) use prepare::Hit;
+
+/// How a scanner reads events and keeps correlation state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanOptions {
+    /// How JSON events are shaped ([`Schema::Auto`]: decided per event).
+    pub schema: Schema,
+    /// How far behind the latest event time an event may arrive and still
+    /// be correlated as if the stream were sorted (60 s). Correlated
+    /// detections come out once the lateness has passed.
+    pub lateness: Duration,
+    /// A field (a dotted key path in JSON) holding the event time, read
+    /// before the schema's own time fields.
+    pub time_field: Option<String>,
+    /// What an event without a readable time gets.
+    pub time_missing: TimeMissing,
+    /// Return stateless detections in event-time order too, held back with
+    /// the correlation inputs until the lateness has passed (a timeline).
+    /// Off by default: stateless detections come out at once.
+    pub ordered: bool,
+    /// The most contributing events (and distinct values) a correlated
+    /// detection lists (32).
+    pub max_events: usize,
+    /// The most correlation groups held (1,000,000); past it the groups
+    /// touched longest ago are evicted, and counted.
+    pub max_groups: usize,
+    /// The most bytes of correlation state (256 MiB, estimated), likewise.
+    pub max_state_bytes: usize,
+    /// The most events waiting for the lateness to pass (1,000,000); past
+    /// it the oldest are released early, and counted.
+    pub max_pending: usize,
 }
 
-/// One matched literal or regex.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    /// The field as the rule read it: `Image`, `CommandLine` (normal form),
-    /// `CommandLine.raw`, `CommandLine.decoded`...
-    pub field: String,
-    /// The pattern as the rule wrote it.
-    pub pattern: String,
-    /// Byte span of the match in the value of `field` (for `CommandLine`, in
-    /// its normal form).
-    pub start: usize,
-    pub end: usize,
-    /// The matched text.
-    pub matched: String,
+impl Default for ScanOptions {
+    fn default() -> ScanOptions {
+        ScanOptions {
+            schema: Schema::Auto,
+            lateness: Duration::from_secs(60),
+            time_field: None,
+            time_missing: TimeMissing::Skip,
+            ordered: false,
+            max_events: 32,
+            max_groups: 1_000_000,
+            max_state_bytes: 256 << 20,
+            max_pending: 1_000_000,
+        }
+    }
+}
+
+/// What an event without a readable time gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeMissing {
+    /// Nothing: correlations skip it (counted as `no_time`); its stateless
+    /// detections are reported without a time.
+    #[default]
+    Skip,
+    /// The time of the last event before it that had one.
+    Previous,
 }
 
 /// Counters over a scanner's life.
@@ -62,6 +98,28 @@ pub struct ScanStats {
     pub detections: u64,
     /// Rule evaluations (candidates from atoms plus always-evaluated rules).
     pub evaluations: u64,
+    /// Events with a detection or a correlation input but no readable time:
+    /// correlations skipped them.
+    pub no_time: u64,
+    /// Events later than the allowed lateness: correlations skipped them;
+    /// their stateless detections were kept.
+    pub late: u64,
+    /// Correlation inputs without a group value (absent, empty or `-`) or
+    /// without the value the measure reads (not a number, in no zone).
+    pub no_value: u64,
+    /// Correlation groups dropped as their events left the window.
+    pub expired: u64,
+    /// Correlation groups evicted to stay within `max_groups` and
+    /// `max_state_bytes`.
+    pub evicted: u64,
+    /// Events released early to stay within `max_pending`.
+    pub forced: u64,
+    /// Correlation groups held now.
+    pub groups: u64,
+    /// Estimated bytes of correlation state held now.
+    pub state_bytes: u64,
+    /// Events waiting for the lateness to pass now.
+    pub pending: u64,
 }
 
 /// Scans a stream of events against shared [`Rules`]. One per stream or
@@ -80,115 +138,47 @@ pub struct ScanStats {
 #[derive(Debug)]
 pub struct Scanner {
     rules: Arc<Rules>,
-    schema: Schema,
+    plan: Arc<FieldPlan>,
+    options: ScanOptions,
+    zones: Option<Arc<Zones>>,
     stats: ScanStats,
-    state: State,
-}
-
-/// Scratch space reused across events.
-#[derive(Debug)]
-struct State {
-    generation: u32,
-    marks: Marks,
-    raw: Vec<Option<Raw<'static>>>,
-    values: Vec<Option<Cow<'static, str>>>,
-    /// What each automaton found in recently seen values.
-    memo: memo::Memo,
-    /// Strings for escaped values, reused across events.
-    strings: StringPool,
-    /// The event's `AnyField` text, when a rule reads it.
-    all: AllText,
-    /// Command lines in normal form, for values seen again.
-    normals: normals::Normals,
-}
-
-/// What the automata found in the current event, and the rules it makes
-/// candidates.
-#[derive(Debug)]
-struct Marks {
-    hits: Vec<Hit>,
-    rule_mark: Vec<u32>,
-    /// The atom sets found so far for each rule marked this event.
-    rule_sets: Vec<u8>,
-    candidates: Vec<u32>,
-}
-
-impl Marks {
-    /// Records patterns found in a value of `len` bytes, their spans
-    /// counted from `offset`.
-    fn record(&mut self, rules: &Rules, found: &[memo::Found], offset: u32, len: u32, generation: u32) {
-        for f in found {
-            let (start, end) = (f.start + offset, f.end + offset);
-            let h = &mut self.hits[f.pid as usize];
-            if h.generation != generation {
-                *h = Hit {
-                    generation,
-                    first: (start, end),
-                    ..Hit::default()
-                };
-                // A rule is a candidate once each of its atom sets has a
-                // pattern found: its mask becomes complete.
-                for a in &rules.atom_rules[f.pid as usize] {
-                    let r = a.rule as usize;
-                    let sets = &mut self.rule_sets[r];
-                    if self.rule_mark[r] != generation {
-                        self.rule_mark[r] = generation;
-                        *sets = 0;
-                    }
-                    if *sets & a.bit == 0 {
-                        *sets |= a.bit;
-                        if *sets == rules.atom_masks[r] {
-                            self.candidates.push(a.rule);
-                        }
-                    }
-                }
-            }
-            h.at_start |= start == 0;
-            h.at_end |= end == len;
-            h.whole |= start == 0 && end == len;
-        }
-    }
-}
-
-/// Where one pattern was found in the current event.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Hit {
-    generation: u32,
-    /// The first occurrence.
-    pub first: (u32, u32),
-    pub at_start: bool,
-    pub at_end: bool,
-    pub whole: bool,
+    state: prepare::State,
+    correlator: Correlator,
 }
 
 impl Scanner {
     pub fn new(rules: Arc<Rules>) -> Scanner {
-        let state = State {
-            generation: 0,
-            marks: Marks {
-                hits: vec![Hit::default(); rules.patterns.len()],
-                rule_mark: vec![0; rules.rules.len()],
-                rule_sets: vec![0; rules.rules.len()],
-                candidates: Vec::new(),
-            },
-            raw: Vec::new(),
-            values: Vec::new(),
-            memo: memo::Memo::new(rules.inputs.len()),
-            strings: StringPool::default(),
-            all: AllText::default(),
-            normals: normals::Normals::new(rules.normal_fields.len()),
+        Scanner::with_options(rules, ScanOptions::default())
+    }
+
+    /// A scanner with `options`.
+    pub fn with_options(rules: Arc<Rules>, options: ScanOptions) -> Scanner {
+        let plan = match &options.time_field {
+            Some(f) => Arc::new(rules.plan.with_time_field(f)),
+            None => Arc::clone(&rules.plan),
         };
         Scanner {
+            state: prepare::State::new(&rules),
+            correlator: Correlator::new(&rules),
+            plan,
             rules,
-            schema: Schema::Auto,
+            options,
+            zones: None,
             stats: ScanStats::default(),
-            state,
         }
     }
 
     /// Reads JSON events as `schema` (default [`Schema::Auto`]).
     pub fn with_schema(mut self, schema: Schema) -> Scanner {
-        self.schema = schema;
+        self.options.schema = schema;
+        self
+    }
+
+    /// Network zones and business hours, for the correlations that read
+    /// them (`zone(FIELD)`, `outside business hours`). Without them, those
+    /// correlations never fire.
+    pub fn with_zones(mut self, zones: Arc<Zones>) -> Scanner {
+        self.zones = Some(zones);
         self
     }
 
@@ -196,8 +186,24 @@ impl Scanner {
         &self.rules
     }
 
+    pub fn options(&self) -> &ScanOptions {
+        &self.options
+    }
+
     pub fn stats(&self) -> ScanStats {
-        self.stats
+        let c = self.correlator.stats();
+        ScanStats {
+            no_time: c.no_time,
+            late: c.late,
+            no_value: self.stats.no_value + c.no_value,
+            expired: c.expired,
+            evicted: c.evicted,
+            forced: c.forced,
+            groups: c.groups,
+            state_bytes: c.state_bytes,
+            pending: c.pending,
+            ..self.stats
+        }
     }
 
     /// Scans one JSON object.
@@ -205,164 +211,111 @@ impl Scanner {
         self.scan(&Event::json(bytes))
     }
 
-    /// Scans one event and returns the detections it completes, in rule load
-    /// order. An event that cannot be read is counted as rejected and its
-    /// error returned; the scanner stays usable.
+    /// Scans one event and returns the detections it completes: its own
+    /// stateless detections (in rule load order), then the correlations
+    /// completed by the events it released from waiting (see
+    /// [`ScanOptions::lateness`]). An event that cannot be read is counted
+    /// as rejected and its error returned; the scanner stays usable.
     pub fn scan(&mut self, event: &Event<'_>) -> Result<Vec<Detection>, EventError> {
+        let p = self.prepare(event)?;
+        Ok(self.complete(p))
+    }
+
+    /// The stateless half of [`Scanner::scan`]: matches the event and reads
+    /// what correlations need, touching no correlation state. Give the
+    /// result to [`Scanner::complete`] of this scanner or of another over
+    /// the same rules, in stream order.
+    pub fn prepare(&mut self, event: &Event<'_>) -> Result<Prepared, EventError> {
         let position = self.stats.events;
         self.stats.events += 1;
+        let mut counts = prepare::Counts::default();
+        let result = prepare::prepare(&self.rules, &self.plan, &self.options, &mut self.state, event, position, &mut counts);
+        self.stats.evaluations += counts.evaluations;
+        self.stats.no_value += counts.no_value;
+        if result.is_err() {
+            self.stats.rejected += 1;
+        }
+        result
+    }
+
+    /// The stateful half of [`Scanner::scan`]: takes prepared events in
+    /// stream order and returns the detections now due.
+    pub fn complete(&mut self, prepared: Prepared) -> Vec<Detection> {
         let mut out = Vec::new();
-        let result = self.scan_into(event, position, &mut out);
-        match result {
-            Ok(()) => {
-                self.stats.detections += out.len() as u64;
-                Ok(out)
-            }
-            Err(e) => {
-                self.stats.rejected += 1;
-                Err(e)
-            }
-        }
+        let env = Env {
+            rules: &self.rules,
+            options: &self.options,
+            zones: self.zones.as_deref(),
+        };
+        self.correlator.complete(prepared, &env, &mut out);
+        self.stats.detections += out.len() as u64;
+        out
     }
 
-    /// Detections that only end of stream can complete. Stateless rules have
-    /// none; kept so that stream consumers call it from the start.
+    /// Ends the stream: the detections of every event still waiting for the
+    /// lateness to pass. The scanner stays usable (its groups are kept).
     pub fn flush(&mut self) -> Vec<Detection> {
-        Vec::new()
+        let mut out = Vec::new();
+        let env = Env {
+            rules: &self.rules,
+            options: &self.options,
+            zones: self.zones.as_deref(),
+        };
+        self.correlator.flush(&env, &mut out);
+        self.stats.detections += out.len() as u64;
+        out
     }
 
-    fn scan_into(
-        &mut self,
-        event: &Event<'_>,
-        position: u64,
-        out: &mut Vec<Detection>,
-    ) -> Result<(), EventError> {
-        let rules = &*self.rules;
-        let st = &mut self.state;
-        let mut resolved = Resolved {
-            values: recycle(std::mem::take(&mut st.values)),
-            kind: None,
+    /// A new input read side by side with the others (say, one log file of
+    /// several, each in time order but read one after another). Events
+    /// marked with it ([`Event::from_source`]) are ordered against the other
+    /// sources' events: until it gives an event or is closed, correlations
+    /// wait for it. Without sources, a scanner reads one stream.
+    pub fn open_source(&mut self) -> SourceId {
+        self.correlator.open_source()
+    }
+
+    /// Ends a source; returns what its end lets through.
+    pub fn close_source(&mut self, source: SourceId) -> Vec<Detection> {
+        let mut out = Vec::new();
+        let env = Env {
+            rules: &self.rules,
+            options: &self.options,
+            zones: self.zones.as_deref(),
         };
-        let mut raw = recycle(std::mem::take(&mut st.raw));
-        let result = rules.plan.resolve(event, self.schema, &mut raw, &mut st.strings, &mut st.all, &mut resolved);
-        if let Err(e) = result {
-            st.values = recycle(resolved.values);
-            st.strings.reclaim(&mut raw);
-            st.raw = recycle(raw);
-            return Err(e);
-        }
+        self.correlator.close_source(source, &env, &mut out);
+        self.stats.detections += out.len() as u64;
+        out
+    }
 
-        st.generation = st.generation.wrapping_add(1);
-        if st.generation == 0 {
-            // Wrapped: clear stale stamps once every 4 billion events.
-            st.marks.hits.iter_mut().for_each(|h| h.generation = 0);
-            st.marks.rule_mark.iter_mut().for_each(|m| *m = 0);
-            st.generation = 1;
-        }
-        let generation = st.generation;
-
-        // Derive every input's value, then run its automaton.
-        st.normals.start_event(&rules.normal_fields, &resolved.values);
-        let derived = derive_inputs(rules, &resolved.values, &st.normals);
-        st.marks.candidates.clear();
-        for (i, input) in rules.inputs.iter().enumerate() {
-            let (Some(value), Some(ac)) = (derived[i], input.automaton.as_ref()) else {
-                continue;
-            };
-            let hay = value.as_bytes();
-            let search = |part: &[u8], out: &mut Vec<memo::Found>| {
-                for m in ac.find_overlapping_iter(part) {
-                    let pid = input.pattern_ids[m.pattern().as_usize()];
-                    let pattern = &rules.patterns[pid as usize];
-                    if pattern.cased && part[m.start()..m.end()] != pattern.bytes[..] {
-                        continue;
-                    }
-                    out.push(memo::Found {
-                        pid,
-                        start: m.start() as u32,
-                        end: m.end() as u32,
-                    });
-                }
-            };
-            let len = hay.len() as u32;
-            if input.by_line {
-                let mut at = 0usize;
-                for line in hay.split(|&b| b == b'\n') {
-                    let found = st.memo.found(i, line, |out| search(line, out));
-                    st.marks.record(rules, found, at as u32, len, generation);
-                    at += line.len() + 1;
-                }
-            } else {
-                let found = st.memo.found(i, hay, |out| search(hay, out));
-                st.marks.record(rules, found, 0, len, generation);
-            }
-        }
-        let kind = kind_index(resolved.kind);
-        let any = kind_index(Some(crate::ast::EventKind::Any));
-        for &list in &[kind, any] {
-            // Rules without atoms are never marked by a hit.
-            st.marks.candidates.extend_from_slice(&rules.always[list]);
-            if kind == any {
-                break;
-            }
-        }
-        st.marks.candidates.sort_unstable();
-
-        let ctx = eval::Ctx {
-            rules,
-            values: &derived,
-            hits: &st.marks.hits,
-            generation,
+    /// The correlation state (groups, waiting events, sources) as bytes, to
+    /// restore later into a scanner of the same correlations.
+    pub fn save_state(&self) -> Vec<u8> {
+        let s = &self.stats;
+        let counters = persist::Counters {
+            events: s.events,
+            rejected: s.rejected,
+            detections: s.detections,
+            evaluations: s.evaluations,
+            no_value: s.no_value,
         };
-        for &r in &st.marks.candidates {
-            let rule = &rules.rules[r as usize];
-            if rule.on != crate::ast::EventKind::Any && Some(rule.on) != resolved.kind {
-                continue;
-            }
-            self.stats.evaluations += 1;
-            if ctx.eval(&rule.expr) {
-                let info = &rules.infos[r as usize];
-                let mut evidence = Vec::new();
-                ctx.evidence(&rule.expr, &mut evidence);
-                out.push(Detection {
-                    rule: info.id.clone(),
-                    title: info.title.clone(),
-                    level: info.level,
-                    tags: info.tags.clone(),
-                    event: position,
-                    evidence,
-                });
-            }
-        }
-        drop(derived);
-        st.values = recycle(resolved.values);
-        st.strings.reclaim(&mut raw);
-        st.raw = recycle(raw);
+        persist::save(&self.correlator, &self.rules.correlations, counters)
+    }
+
+    /// Replaces the correlation state with one saved by
+    /// [`Scanner::save_state`]. A blob of other correlations, of another
+    /// format version, or damaged, is an error and changes nothing.
+    pub fn restore_state(&mut self, bytes: &[u8]) -> Result<(), StateError> {
+        let (correlator, c) = persist::restore(bytes, &self.rules.correlations)?;
+        self.correlator = correlator;
+        self.stats = ScanStats {
+            events: c.events,
+            rejected: c.rejected,
+            detections: c.detections,
+            evaluations: c.evaluations,
+            no_value: c.no_value,
+            ..ScanStats::default()
+        };
         Ok(())
     }
-}
-
-/// Each input's value for this event: the field as written, its normal form,
-/// or its decoded text.
-fn derive_inputs<'v>(
-    rules: &Rules,
-    values: &'v [Option<Cow<'_, str>>],
-    normals: &'v normals::Normals,
-) -> Vec<Option<&'v str>> {
-    rules
-        .inputs
-        .iter()
-        .map(|input| match input.form {
-            InputForm::Value => values.get(input.field as usize)?.as_deref(),
-            InputForm::Normal => normals.of(input.field).map(|n| n.normal.as_str()),
-            InputForm::Decoded => normals.of(input.field)?.decoded.as_deref(),
-        })
-        .collect()
-}
-
-/// An emptied vector whose items may have another lifetime, keeping its
-/// allocation when the layouts agree (they do: only lifetimes differ).
-fn recycle<A, B>(mut v: Vec<Option<A>>) -> Vec<Option<B>> {
-    v.clear();
-    v.into_iter().map(|_| None).collect()
 }

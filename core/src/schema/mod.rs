@@ -88,6 +88,9 @@ pub const TAXONOMY: &[&str] = &[
     // logons and credentials
     "TargetUserName",
     "TargetDomainName",
+    // DOMAIN\user joined from the two fields (see `sources`)
+    TARGET_USER,
+    SUBJECT_USER,
     "TargetUserSid",
     "TargetLogonId",
     "TargetOutboundUserName",
@@ -110,6 +113,17 @@ pub const TAXONOMY: &[&str] = &[
     "Status",
     "SubStatus",
     "ElevatedToken",
+    "PrivilegeList",
+    "TicketEncryptionType",
+    "TicketOptions",
+    "ServiceSid",
+    "PreAuthType",
+    "FailureCode",
+    "PackageName",
+    "Workstation",
+    "ImpersonationLevel",
+    "RestrictedAdminMode",
+    "VirtualAccount",
     "TokenElevationType",
     "MandatoryLabel",
     "NewProcessName",
@@ -153,6 +167,14 @@ pub const TAXONOMY: &[&str] = &[
     // not a field of the event: all of its values
     ANY_FIELD,
 ];
+
+/// `TargetDomainName\TargetUserName`: the account a logon (or a Kerberos or
+/// NTLM request) is for, in the same `DOMAIN\user` shape as Sysmon's `User`,
+/// so that a logon and the processes it starts can be grouped by account.
+pub const TARGET_USER: &str = "TargetUser";
+
+/// `SubjectDomainName\SubjectUserName`: the account that did it.
+pub const SUBJECT_USER: &str = "SubjectUser";
 
 /// The pseudo-field holding every value of the event, one per line: what
 /// Sigma's keywords (values without a field) search. `contains` on it holds
@@ -208,6 +230,9 @@ impl Source {
 /// The sources of taxonomy field `name` under `schema`, in order of preference.
 /// `name` is in canonical spelling.
 pub fn sources(schema: Schema, name: &str) -> Vec<Source> {
+    if let Some(join) = joined(schema, name) {
+        return join;
+    }
     match schema {
         Schema::Auto | Schema::Sysmon => vec![Source::path(name)],
         Schema::Security => security_sources(name),
@@ -215,6 +240,45 @@ pub fn sources(schema: Schema, name: &str) -> Vec<Source> {
         Schema::Evtx => evtx_sources(name),
     }
 }
+
+/// The derived `DOMAIN\user` fields: a join of the two fields in every shape.
+fn joined(schema: Schema, name: &str) -> Option<Vec<Source>> {
+    let (domain, user) = match name {
+        TARGET_USER => ("TargetDomainName", "TargetUserName"),
+        SUBJECT_USER => ("SubjectDomainName", "SubjectUserName"),
+        _ => return None,
+    };
+    let join = |prefix: &str| Source::Join(format!("{prefix}{domain}"), format!("{prefix}{user}"));
+    Some(match schema {
+        Schema::Auto | Schema::Sysmon | Schema::Security => vec![join("")],
+        Schema::Evtx => vec![join("Event.EventData.")],
+        Schema::Ecs if name == TARGET_USER => vec![
+            join("winlog.event_data."),
+            Source::Join("user.domain".into(), "user.name".into()),
+        ],
+        Schema::Ecs => vec![join("winlog.event_data.")],
+    })
+}
+
+/// Where an event says when it happened, under `schema`, in order of
+/// preference: Sysmon's `UtcTime` (the flat export's own field) before the
+/// record's `TimeCreated`, the EVTX `SystemTime` attribute, ECS `@timestamp`.
+pub(crate) fn time_sources(schema: Schema) -> Vec<Source> {
+    let paths: &[&str] = match schema {
+        Schema::Auto | Schema::Sysmon => &["UtcTime", "TimeCreated", "TimeCreated.SystemTime", "@timestamp"],
+        Schema::Security => &["TimeCreated", "TimeCreated.SystemTime", "UtcTime", "@timestamp"],
+        Schema::Evtx => &["Event.System.TimeCreated.#attributes.SystemTime", "Event.System.TimeCreated.SystemTime", "Event.EventData.UtcTime"],
+        Schema::Ecs => &["@timestamp", "winlog.event_data.UtcTime", "event.created"],
+    };
+    paths.iter().map(|p| Source::path(p)).collect()
+}
+
+/// Event ids whose account is the target of the event (a logon, a
+/// credential validation), not the subject: for them a detection's `user` is
+/// [`TARGET_USER`].
+pub(crate) const TARGET_ACCOUNT_IDS: &[&str] = &[
+    "4624", "4625", "4634", "4647", "4648", "4768", "4769", "4770", "4771", "4776", "4740", "4778", "4779",
+];
 
 /// System fields from `Event.System` (a value or its `#text`), the rest from
 /// `Event.EventData` (or `Event.UserData`) with the Security renames, since
@@ -281,6 +345,7 @@ fn ecs_sources(name: &str) -> Vec<Source> {
         "Channel" => &["winlog.channel"],
         "Provider_Name" => &["winlog.provider_name"],
         "TimeCreated" => &["@timestamp"],
+        "EventRecordID" => &["winlog.record_id"],
         "IpAddress" => &["source.ip"],
         "IpPort" => &["source.port"],
         "WorkstationName" => &["source.domain"],

@@ -1,0 +1,360 @@
+//! One group's state for each kind of measure, updated in O(1) amortised per
+//! event (O(log n) for percentiles, O(steps) for sequences), and what a
+//! firing reports.
+//!
+//! Events reach a group in event-time order (the correlator sorts them
+//! within the allowed lateness), so every window is a queue: new events at
+//! the back, expired ones off the front. When a measure fires, the group is
+//! reset: the events that made a detection do not count towards the next.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::plan::MeasurePlan;
+use super::quantile::Quantile;
+use crate::ast::Threshold;
+use crate::event::EventTime;
+use crate::scan::EventRef;
+
+/// What one group holds.
+#[derive(Debug, Clone)]
+pub(crate) enum Window {
+    /// Event counts.
+    Events(VecDeque<EventRef>),
+    /// Distinct values: each event with its (case-folded) value, and per
+    /// value its count and the first spelling seen.
+    Distinct {
+        entries: VecDeque<(EventRef, Box<str>)>,
+        counts: HashMap<Box<str>, (u32, Box<str>)>,
+    },
+    /// Sums and means: the running sum, kept exactly as added and taken.
+    Numbers { entries: VecDeque<(EventRef, f64)>, sum: f64 },
+    /// Percentiles and medians.
+    Quantile { entries: VecDeque<(EventRef, f64)>, q: Quantile },
+    /// For each step, its latest event in the window.
+    Temporal(Vec<Option<EventRef>>),
+    /// For each step `s`, the partial sequence through step `s` that started
+    /// latest (so lasts longest): its events.
+    Sequence(Vec<Option<Vec<EventRef>>>),
+    /// Values seen (case-folded).
+    Seen(HashSet<Box<str>>),
+}
+
+/// A measure's value, for one event's contribution.
+#[derive(Debug, Clone)]
+pub(crate) enum Operand {
+    None,
+    Text(String),
+    Number(f64),
+}
+
+/// What a firing reports.
+#[derive(Debug, Clone)]
+pub(crate) struct Fired {
+    pub count: u64,
+    pub values: Vec<String>,
+    pub value: Option<f64>,
+    /// The contributing events, earliest first, at most the limit given.
+    pub events: Vec<EventRef>,
+    pub omitted: u64,
+    pub start: EventTime,
+}
+
+/// Rough bytes of one queued event, for the memory cap.
+pub(crate) const ENTRY_BYTES: usize = std::mem::size_of::<EventRef>() + 16;
+
+impl Window {
+    pub fn new(m: &MeasurePlan, steps: usize) -> Window {
+        match m {
+            MeasurePlan::Count(_) => Window::Events(VecDeque::new()),
+            MeasurePlan::Distinct { .. } => Window::Distinct {
+                entries: VecDeque::new(),
+                counts: HashMap::new(),
+            },
+            MeasurePlan::Sum(_) | MeasurePlan::Avg(_) => Window::Numbers {
+                entries: VecDeque::new(),
+                sum: 0.0,
+            },
+            MeasurePlan::Percentile(..) => Window::Quantile {
+                entries: VecDeque::new(),
+                q: Quantile::default(),
+            },
+            MeasurePlan::Temporal(_) => Window::Temporal(vec![None; steps]),
+            MeasurePlan::Sequence => Window::Sequence(vec![None; steps]),
+            MeasurePlan::FirstSeen { .. } => Window::Seen(HashSet::new()),
+        }
+    }
+
+    /// Whether it is the state `m` keeps (a restored state is checked).
+    pub fn fits(&self, m: &MeasurePlan, steps: usize) -> bool {
+        match (self, m) {
+            (Window::Events(_), MeasurePlan::Count(_))
+            | (Window::Distinct { .. }, MeasurePlan::Distinct { .. })
+            | (Window::Numbers { .. }, MeasurePlan::Sum(_) | MeasurePlan::Avg(_))
+            | (Window::Quantile { .. }, MeasurePlan::Percentile(..))
+            | (Window::Seen(_), MeasurePlan::FirstSeen { .. }) => true,
+            (Window::Temporal(v), MeasurePlan::Temporal(_)) => v.len() == steps,
+            (Window::Sequence(v), MeasurePlan::Sequence) => v.len() == steps,
+            _ => false,
+        }
+    }
+
+    /// Rough bytes held, for the memory cap.
+    pub fn bytes(&self) -> usize {
+        match self {
+            Window::Events(e) => e.len() * ENTRY_BYTES,
+            Window::Distinct { entries, counts } => {
+                entries.iter().map(|(_, v)| ENTRY_BYTES + 16 + v.len()).sum::<usize>()
+                    + counts.iter().map(|(k, (_, s))| 48 + k.len() + s.len()).sum::<usize>()
+            }
+            Window::Numbers { entries, .. } | Window::Quantile { entries, .. } => entries.len() * (ENTRY_BYTES + 8 + 24),
+            Window::Temporal(v) => v.len() * ENTRY_BYTES,
+            Window::Sequence(v) => v.iter().map(|p| 24 + p.as_ref().map_or(0, |c| c.len() * ENTRY_BYTES)).sum(),
+            Window::Seen(s) => s.iter().map(|v| 32 + v.len()).sum(),
+        }
+    }
+
+    /// Drops what happened before `from` (event time, nanoseconds).
+    pub fn expire(&mut self, from: i64, m: &MeasurePlan) {
+        let old = |e: &EventRef| e.time.as_nanos() < from;
+        match self {
+            Window::Events(q) => {
+                while q.front().is_some_and(old) {
+                    q.pop_front();
+                }
+            }
+            Window::Distinct { entries, counts } => {
+                while entries.front().is_some_and(|(e, _)| old(e)) {
+                    if let Some((_, v)) = entries.pop_front() {
+                        if let Some((n, _)) = counts.get_mut(&v) {
+                            *n -= 1;
+                            if *n == 0 {
+                                counts.remove(&v);
+                            }
+                        }
+                    }
+                }
+            }
+            Window::Numbers { entries, sum } => {
+                while entries.front().is_some_and(|(e, _)| old(e)) {
+                    if let Some((_, x)) = entries.pop_front() {
+                        *sum -= x;
+                    }
+                }
+                if entries.is_empty() {
+                    *sum = 0.0;
+                }
+            }
+            Window::Quantile { entries, q } => {
+                let p = percentile(m);
+                while entries.front().is_some_and(|(e, _)| old(e)) {
+                    if let Some((_, x)) = entries.pop_front() {
+                        q.remove(x, p);
+                    }
+                }
+            }
+            Window::Temporal(last) => {
+                for s in last.iter_mut() {
+                    if s.as_ref().is_some_and(old) {
+                        *s = None;
+                    }
+                }
+            }
+            Window::Sequence(best) => {
+                for s in best.iter_mut() {
+                    if s.as_ref().and_then(|c| c.first()).is_some_and(old) {
+                        *s = None;
+                    }
+                }
+            }
+            Window::Seen(_) => {}
+        }
+    }
+
+    /// Forgets everything (after a firing).
+    fn reset(&mut self) {
+        match self {
+            Window::Events(q) => q.clear(),
+            Window::Distinct { entries, counts } => {
+                entries.clear();
+                counts.clear();
+            }
+            Window::Numbers { entries, sum } => {
+                entries.clear();
+                *sum = 0.0;
+            }
+            Window::Quantile { entries, q } => {
+                entries.clear();
+                q.clear();
+            }
+            Window::Temporal(v) => v.iter_mut().for_each(|s| *s = None),
+            Window::Sequence(v) => v.iter_mut().for_each(|s| *s = None),
+            Window::Seen(_) => {}
+        }
+    }
+
+    /// Adds one event, which matched the steps in `steps` (a bit mask), and
+    /// says whether the measure now fires. `from` is where the window starts
+    /// (for sequences, whose partial matches expire as a whole); `active` is
+    /// false during a first-seen's learning period. `limit` caps the events
+    /// listed in a firing.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add(
+        &mut self,
+        m: &MeasurePlan,
+        steps: u64,
+        ev: EventRef,
+        operand: Operand,
+        from: i64,
+        active: bool,
+        limit: usize,
+    ) -> Option<Fired> {
+        let now = ev.time;
+        let fired = match (&mut *self, m) {
+            (Window::Events(q), MeasurePlan::Count(t)) => {
+                q.push_back(ev);
+                let n = q.len() as u64;
+                holds(t, n as f64).then(|| fired(q.iter(), n, now, limit))
+            }
+            (Window::Distinct { entries, counts }, MeasurePlan::Distinct { threshold, .. }) => {
+                let Operand::Text(v) = operand else { return None };
+                let key: Box<str> = fold(&v).into();
+                counts.entry(key.clone()).or_insert((0, v.into())).0 += 1;
+                entries.push_back((ev, key));
+                let n = counts.len() as u64;
+                holds(threshold, n as f64).then(|| {
+                    let mut f = fired(entries.iter().map(|(e, _)| e), n, now, limit);
+                    let mut shown: Vec<String> = counts.values().map(|(_, s)| s.to_string()).collect();
+                    shown.sort();
+                    shown.truncate(limit.max(1));
+                    f.values = shown;
+                    f
+                })
+            }
+            (Window::Numbers { entries, sum }, MeasurePlan::Sum(t) | MeasurePlan::Avg(t)) => {
+                let Operand::Number(x) = operand else { return None };
+                entries.push_back((ev, x));
+                *sum += x;
+                let n = entries.len();
+                let value = if matches!(m, MeasurePlan::Avg(_)) { *sum / n as f64 } else { *sum };
+                holds(t, value).then(|| {
+                    let mut f = fired(entries.iter().map(|(e, _)| e), n as u64, now, limit);
+                    f.value = Some(value);
+                    f
+                })
+            }
+            (Window::Quantile { entries, q }, MeasurePlan::Percentile(p, t)) => {
+                let Operand::Number(x) = operand else { return None };
+                entries.push_back((ev, x));
+                q.insert(x, *p);
+                let value = q.value(*p)?;
+                holds(t, value).then(|| {
+                    let mut f = fired(entries.iter().map(|(e, _)| e), entries.len() as u64, now, limit);
+                    f.value = Some(value);
+                    f
+                })
+            }
+            (Window::Temporal(last), MeasurePlan::Temporal(t)) => {
+                for (s, slot) in last.iter_mut().enumerate() {
+                    if s < 64 && steps & (1 << s) != 0 {
+                        *slot = Some(ev.clone());
+                    }
+                }
+                let seen = last.iter().filter(|s| s.is_some()).count() as u64;
+                holds(t, seen as f64).then(|| {
+                    let mut events: Vec<&EventRef> = last.iter().flatten().collect();
+                    events.sort_by_key(|e| (e.time, e.event));
+                    fired(events.into_iter(), seen, now, limit)
+                })
+            }
+            (Window::Sequence(best), MeasurePlan::Sequence) => {
+                let k = best.len();
+                let mut done = None;
+                // Later steps first: one event never advances two steps.
+                for s in (0..k.min(64)).rev() {
+                    if steps & (1 << s) == 0 {
+                        continue;
+                    }
+                    let chain = if s == 0 {
+                        vec![ev.clone()]
+                    } else {
+                        match &best[s - 1] {
+                            Some(c) if c.first().is_some_and(|e| e.time.as_nanos() >= from) => {
+                                let mut c = c.clone();
+                                c.push(ev.clone());
+                                c
+                            }
+                            _ => continue,
+                        }
+                    };
+                    if s == k - 1 {
+                        done = Some(chain);
+                        break;
+                    }
+                    let start = chain[0].time;
+                    let better = best[s].as_ref().and_then(|c| c.first()).is_none_or(|e| e.time <= start);
+                    if better {
+                        best[s] = Some(chain);
+                    }
+                }
+                done.map(|chain| fired(chain.iter(), k as u64, now, limit))
+            }
+            (Window::Seen(set), MeasurePlan::FirstSeen { .. }) => {
+                let Operand::Text(v) = operand else { return None };
+                let key = fold(&v);
+                if set.contains(key.as_str()) {
+                    return None;
+                }
+                set.insert(key.into());
+                active.then(|| {
+                    let mut f = fired(std::iter::once(&ev), 1, now, limit);
+                    f.values = vec![v];
+                    f
+                })
+            }
+            // A state that does not fit its measure never fires (restore
+            // checks that none reaches here).
+            _ => None,
+        };
+        if fired.is_some() {
+            self.reset();
+        }
+        fired
+    }
+}
+
+/// The percentile a window of `m` keeps.
+pub(crate) fn percentile(m: &MeasurePlan) -> f64 {
+    match m {
+        MeasurePlan::Percentile(p, _) => *p,
+        _ => 50.0,
+    }
+}
+
+fn holds(t: &Threshold, x: f64) -> bool {
+    t.holds(x)
+}
+
+/// Values compare ignoring case: Windows names do.
+pub(crate) fn fold(v: &str) -> String {
+    if v.is_ascii() {
+        v.to_ascii_lowercase()
+    } else {
+        v.to_lowercase()
+    }
+}
+
+/// A firing's report from the window's events (earliest first).
+fn fired<'a>(events: impl Iterator<Item = &'a EventRef> + Clone, count: u64, now: EventTime, limit: usize) -> Fired {
+    let all: Vec<&EventRef> = events.collect();
+    let start = all.first().map_or(now, |e| e.time);
+    let keep = limit.max(1).min(all.len());
+    let omitted = (all.len() - keep) as u64;
+    Fired {
+        count,
+        values: Vec::new(),
+        value: None,
+        events: all[all.len() - keep..].iter().map(|e| (*e).clone()).collect(),
+        omitted,
+        start,
+    }
+}

@@ -1,0 +1,323 @@
+//! Streaming correlation: each measure on small streams, windows on event
+//! time whatever the arrival order, lateness, sources, caps, save/restore.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use landwatch::ast::{
+    Correlation, EventKind, Expr, Field, GroupKey, Level, Measure, Op, Operand, Predicate, Source, Step, Threshold,
+    ThresholdOp, Value,
+};
+use landwatch::{Detection, Event, Origin, Rules, RulesBuilder, ScanOptions, Scanner};
+
+fn pred(name: &str, op: Op) -> Expr {
+    Expr::Pred(Predicate {
+        field: Field::new(name),
+        op,
+        cased: false,
+    })
+}
+
+fn eq_num(name: &str, n: f64) -> Expr {
+    pred(name, Op::Eq(Value::Num(n)))
+}
+
+fn inline(on: EventKind, when: Expr) -> Step {
+    Step {
+        label: None,
+        source: Source::Inline { on, when },
+    }
+}
+
+fn correlation(id: &str, measure: Measure, steps: Vec<Step>, group_by: &[&str], window: u64) -> Correlation {
+    Correlation {
+        id: id.into(),
+        title: format!("{id} title"),
+        level: Level::High,
+        tags: vec!["attack.t1110".into()],
+        references: Vec::new(),
+        description: None,
+        generate: true,
+        measure,
+        steps,
+        group_by: group_by.iter().map(|g| GroupKey::field(*g)).collect(),
+        window: Duration::from_secs(window),
+        hours: None,
+    }
+}
+
+fn origin() -> Origin {
+    Origin {
+        file: "test".into(),
+        line: 1,
+        column: 1,
+    }
+}
+
+fn rules_of(cs: Vec<Correlation>) -> Arc<Rules> {
+    let mut b = RulesBuilder::new();
+    for c in cs {
+        b = b.add_correlation(c, origin());
+    }
+    Arc::new(b.build().unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// A failed logon at `t` seconds after 2026-11-03T00:00:00Z.
+fn failed(t: u64, user: &str, host: &str) -> String {
+    logon(t, 4625, user, host, 3, "10.0.0.9")
+}
+
+fn logon(t: u64, id: u32, user: &str, host: &str, logon_type: u32, ip: &str) -> String {
+    let time = landwatch::EventTime::from_nanos(1_793_664_000_000_000_000 + t as i64 * 1_000_000_000);
+    serde_json::json!({
+        "EventID": id, "Channel": "Security", "Computer": host, "TimeCreated": time.to_string(),
+        "TargetUserName": user, "TargetDomainName": "CORP", "LogonType": logon_type, "IpAddress": ip,
+    })
+    .to_string()
+}
+
+fn run(rules: &Arc<Rules>, options: ScanOptions, events: &[String]) -> Vec<Detection> {
+    let mut s = Scanner::with_options(Arc::clone(rules), options);
+    let mut out = Vec::new();
+    for (i, e) in events.iter().enumerate() {
+        let file: Arc<str> = "t.jsonl".into();
+        out.extend(s.scan(&Event::json(e.as_bytes()).at(Some(&file), i as u64 + 1)).unwrap());
+    }
+    out.extend(s.flush());
+    out
+}
+
+fn brute_force() -> Correlation {
+    correlation(
+        "cred.brute",
+        Measure::Count(Threshold::new(ThresholdOp::Ge, 3.0)),
+        vec![inline(EventKind::Logon, eq_num("EventID", 4625.0))],
+        &["TargetUserName"],
+        60,
+    )
+}
+
+#[test]
+fn windows_slide_on_event_time_not_arrival() {
+    let rules = rules_of(vec![brute_force()]);
+    // 100 s, 10 s, 120 s: no three within 60 s, in either order.
+    let shuffled = [failed(100, "a", "h"), failed(10, "a", "h"), failed(120, "a", "h")];
+    let opts = ScanOptions {
+        lateness: Duration::from_secs(120),
+        ..ScanOptions::default()
+    };
+    assert!(run(&rules, opts.clone(), &shuffled).is_empty());
+    let sorted = [failed(10, "a", "h"), failed(100, "a", "h"), failed(120, "a", "h")];
+    assert!(run(&rules, opts.clone(), &sorted).is_empty());
+    // Three within 60 s fire once, at the third, whichever order they came in.
+    let close = [failed(100, "a", "h"), failed(70, "a", "h"), failed(120, "a", "h"), failed(125, "a", "h")];
+    let d = run(&rules, opts, &close);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    let c = d[0].correlation.as_ref().unwrap();
+    assert_eq!(c.count, 3);
+    assert_eq!(c.group, vec![("TargetUserName".to_string(), "a".to_string())]);
+    assert_eq!(c.events.len(), 3);
+    assert_eq!(c.window.start.to_string(), "2026-11-03T00:01:10Z");
+    assert_eq!(c.window.end.to_string(), "2026-11-03T00:02:00Z");
+    // Completed by the event at 120 s, the third line of the input.
+    assert_eq!(d[0].line, Some(3));
+    assert_eq!(d[0].host.as_deref(), Some("h"));
+    assert_eq!(d[0].user.as_deref(), Some("CORP\\a"));
+    assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T00:02:00Z");
+}
+
+#[test]
+fn groups_are_separate_and_reset_after_firing() {
+    let rules = rules_of(vec![brute_force()]);
+    let mut evs = Vec::new();
+    for t in 0..7 {
+        evs.push(failed(t, "a", "h"));
+        evs.push(failed(t, "B", "h"));
+    }
+    // "b" and "B" are one account; each group fires at its 3rd and 6th.
+    evs.push(failed(8, "b", "h"));
+    let d = run(&rules, ScanOptions::default(), &evs);
+    let per = |u: &str| d.iter().filter(|x| x.correlation.as_ref().unwrap().group[0].1.eq_ignore_ascii_case(u)).count();
+    assert_eq!(per("a"), 2);
+    assert_eq!(per("b"), 2);
+}
+
+#[test]
+fn late_events_are_counted_and_skipped() {
+    let rules = rules_of(vec![brute_force()]);
+    let evs = [failed(1000, "a", "h"), failed(10, "a", "h"), failed(11, "a", "h"), failed(12, "a", "h")];
+    let mut s = Scanner::with_options(rules, ScanOptions::default());
+    for e in &evs {
+        s.scan_json(e.as_bytes()).unwrap();
+    }
+    assert!(s.flush().is_empty());
+    assert_eq!(s.stats().late, 3);
+}
+
+#[test]
+fn distinct_hosts_per_account() {
+    let c = correlation(
+        "cred.many_hosts",
+        Measure::Distinct(Operand::Field(Field::new("Computer")), Threshold::new(ThresholdOp::Ge, 3.0)),
+        vec![inline(EventKind::Logon, eq_num("LogonType", 3.0))],
+        &["TargetUser"],
+        600,
+    );
+    let rules = rules_of(vec![c]);
+    let evs = [
+        logon(0, 4624, "adm", "H1", 3, "10.0.0.1"),
+        logon(10, 4624, "adm", "h1", 3, "10.0.0.1"),
+        logon(20, 4624, "adm", "H2", 3, "10.0.0.1"),
+        logon(30, 4624, "bob", "H3", 3, "10.0.0.1"),
+        logon(40, 4624, "adm", "H3", 2, "10.0.0.1"),
+        logon(50, 4624, "adm", "H4", 3, "10.0.0.1"),
+    ];
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    let c = d[0].correlation.as_ref().unwrap();
+    assert_eq!(c.group, vec![("TargetUser".to_string(), "CORP\\adm".to_string())]);
+    assert_eq!(c.count, 3);
+    assert_eq!(c.values, vec!["H1", "H2", "H4"]);
+    assert_eq!(c.events.len(), 4);
+}
+
+#[test]
+fn a_sequence_by_host_and_aliased_user() {
+    let c = Correlation {
+        group_by: vec![
+            GroupKey::field("Computer"),
+            GroupKey {
+                name: "user".into(),
+                fields: vec![("logon".into(), Field::new("TargetUser")), ("tool".into(), Field::new("User"))],
+            },
+        ],
+        ..correlation(
+            "cred.logon_then_tool",
+            Measure::Sequence,
+            vec![
+                Step {
+                    label: Some("logon".into()),
+                    source: Source::Inline {
+                        on: EventKind::Logon,
+                        when: eq_num("LogonType", 3.0),
+                    },
+                },
+                Step {
+                    label: Some("tool".into()),
+                    source: Source::Inline {
+                        on: EventKind::Process,
+                        when: pred("Image", Op::EndsWith(vec!["\\wmic.exe".into()])),
+                    },
+                },
+            ],
+            &[],
+            300,
+        )
+    };
+    let rules = rules_of(vec![c]);
+    let process = |t: u64, host: &str, user: &str| {
+        let time = landwatch::EventTime::from_nanos(1_793_664_000_000_000_000 + t as i64 * 1_000_000_000);
+        let utc = time.to_string().replace('T', " ").replace('Z', "");
+        serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": host,
+            "UtcTime": utc, "Image": "C:\\Windows\\System32\\wbem\\WMIC.exe", "CommandLine": "wmic process list", "User": user})
+        .to_string()
+    };
+    let evs = [
+        process(5, "H1", "CORP\\adm"),            // tool before any logon: nothing
+        logon(10, 4624, "adm", "H1", 3, "10.0.0.1"),
+        process(20, "H2", "CORP\\adm"),           // other host
+        process(30, "H1", "CORP\\bob"),           // other user
+        process(400, "H1", "CORP\\adm"),          // too late
+        logon(500, 4624, "adm", "H1", 3, "10.0.0.1"),
+        process(600, "h1", "corp\\ADM"),          // fires
+    ];
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    let c = d[0].correlation.as_ref().unwrap();
+    assert_eq!(c.group[0], ("Computer".to_string(), "h1".to_string()));
+    assert_eq!(c.group[1], ("user".to_string(), "corp\\ADM".to_string()));
+    assert_eq!(c.events.iter().map(|e| e.line).collect::<Vec<_>>(), vec![Some(6), Some(7)]);
+}
+
+#[test]
+fn save_and_restore_in_the_middle_gives_one_pass() {
+    let rules = rules_of(vec![brute_force()]);
+    let evs: Vec<String> = (0..40).map(|i| failed(i * 7 % 50 + i, if i % 3 == 0 { "a" } else { "b" }, "h")).collect();
+    let whole = run(&rules, ScanOptions::default(), &evs);
+    assert!(!whole.is_empty());
+    for cut in [0, 1, 13, 39, 40] {
+        let mut s = Scanner::new(Arc::clone(&rules));
+        let mut got = Vec::new();
+        let file: Arc<str> = "t.jsonl".into();
+        for (i, e) in evs[..cut].iter().enumerate() {
+            got.extend(s.scan(&Event::json(e.as_bytes()).at(Some(&file), i as u64 + 1)).unwrap());
+        }
+        let blob = s.save_state();
+        let mut r = Scanner::new(Arc::clone(&rules));
+        r.restore_state(&blob).unwrap();
+        assert_eq!(r.save_state(), blob, "save -> restore -> save gives the same bytes");
+        for (i, e) in evs.iter().enumerate().skip(cut) {
+            got.extend(r.scan(&Event::json(e.as_bytes()).at(Some(&file), i as u64 + 1)).unwrap());
+        }
+        got.extend(r.flush());
+        let strip = |d: &[Detection]| d.iter().map(|x| (x.rule.clone(), x.line, x.correlation.clone())).collect::<Vec<_>>();
+        assert_eq!(strip(&got), strip(&whole), "cut at {cut}");
+    }
+}
+
+#[test]
+fn foreign_and_damaged_state_is_an_error() {
+    let rules = rules_of(vec![brute_force()]);
+    let mut s = Scanner::new(Arc::clone(&rules));
+    s.scan_json(failed(1, "a", "h").as_bytes()).unwrap();
+    let blob = s.save_state();
+    let other = rules_of(vec![correlation(
+        "other",
+        Measure::Count(Threshold::new(ThresholdOp::Ge, 2.0)),
+        vec![inline(EventKind::Logon, eq_num("EventID", 4625.0))],
+        &["TargetUserName"],
+        60,
+    )]);
+    let mut o = Scanner::new(other);
+    assert!(matches!(o.restore_state(&blob), Err(landwatch::StateError::OtherRules { .. })));
+    assert!(matches!(o.restore_state(b"hello"), Err(landwatch::StateError::NotState)));
+    let mut r = Scanner::new(Arc::clone(&rules));
+    for i in 0..blob.len() {
+        let mut bad = blob.clone();
+        bad[i] ^= 0x41;
+        assert!(r.restore_state(&bad).is_err(), "flipped byte {i}");
+    }
+    for n in 0..blob.len() {
+        assert!(r.restore_state(&blob[..n]).is_err());
+    }
+    r.restore_state(&blob).unwrap();
+}
+
+#[test]
+fn caps_bound_memory_on_a_million_accounts() {
+    let hour = Correlation {
+        window: Duration::from_secs(3600),
+        ..brute_force()
+    };
+    let rules = rules_of(vec![hour]);
+    let opts = ScanOptions {
+        max_groups: 10_000,
+        max_state_bytes: 4 << 20,
+        ..ScanOptions::default()
+    };
+    let mut s = Scanner::with_options(rules, opts);
+    for i in 0..1_000_000u64 {
+        // 100 a second for under three hours: within the hour's window,
+        // 360,000 accounts are alive.
+        let e = failed(i / 100, &format!("user{i}"), "h");
+        s.scan_json(e.as_bytes()).unwrap();
+        if i % 100_000 == 0 {
+            let st = s.stats();
+            assert!(st.groups <= 10_000 && st.state_bytes <= 4 << 20 && st.pending <= 6_001, "{st:?}");
+        }
+    }
+    let st = s.stats();
+    assert!(st.groups <= 10_000, "{st:?}");
+    // Every account but those still held (or waiting) was evicted.
+    assert_eq!(st.evicted + st.groups + st.pending, 1_000_000, "{st:?}");
+}
