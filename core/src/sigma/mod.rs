@@ -121,7 +121,9 @@ pub fn load_with(file: &str, text: &str, options: &Options) -> Loaded {
         let docs = match YamlLoader::load_from_str(doc_text) {
             Ok(d) => d,
             Err(e) => {
-                let line = start_line + e.marker().line().saturating_sub(1);
+                // An error at the end of the text is past its last line.
+                let last = doc_text.lines().count().max(1);
+                let line = start_line + e.marker().line().clamp(1, last) - 1;
                 out.rejected.push(reject(None, line, format!("YAML: {}", e.info())));
                 continue;
             }
