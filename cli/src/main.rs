@@ -219,6 +219,8 @@ fn convert(files: &[String]) -> ExitCode {
             print!("{}", landwatch::dsl::print_rule(rule));
             printed += 1;
         }
+        // TODO(merge): print correlations with dsl::print_correlation
+        // (each of loaded.correlations, as the rules above, counted in printed).
     }
     if printed == 0 {
         return ExitCode::from(2);

@@ -1,15 +1,16 @@
 //! Sigma rules (YAML) into the same ast as the DSL, so that compiling and
 //! scanning are shared.
 //!
-//! This is the first part of Sigma support: `process_creation` rules with
-//! field selections, the value modifiers listed in `docs/sigma-compatibility.md`,
-//! and full conditions. Anything else is rejected with the file, the YAML line
-//! and the exact unsupported feature; the other rules still load.
+//! Windows rules with field selections, the value modifiers listed in
+//! `docs/sigma-compatibility.md` and full conditions, and correlation rules
+//! (see [`correlation`]). Anything else is rejected with the file, the YAML
+//! line and the exact unsupported feature; the other rules still load.
 
 mod condition;
+mod correlation;
 mod detection;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -111,48 +112,86 @@ pub fn load(file: &str, text: &str) -> Loaded {
 /// Reads every YAML document of `text` with `options`.
 pub fn load_with(file: &str, text: &str, options: &Options) -> Loaded {
     let mut out = Loaded::default();
+    let reject = |rule: Option<String>, line: usize, reason: String| Rejection {
+        file: file.to_string(),
+        line,
+        rule,
+        reason,
+    };
+    // All documents first: a correlation may name the rules after it.
+    let mut docs = Vec::new();
     for (start_line, doc_text) in documents(text) {
-        let reject = |rule: Option<String>, line: usize, reason: String| Rejection {
-            file: file.to_string(),
-            line,
-            rule,
-            reason,
-        };
-        let docs = match YamlLoader::load_from_str(doc_text) {
-            Ok(d) => d,
+        match YamlLoader::load_from_str(doc_text) {
+            Ok(ds) => docs.extend(
+                ds.into_iter()
+                    .filter(|d| !d.is_null() && d["action"].as_str().is_none())
+                    .map(|d| (start_line, doc_text, d)),
+            ),
             Err(e) => {
-                let line = start_line + e.marker().line().saturating_sub(1);
+                // An error at the end of the text is past its last line.
+                let last = doc_text.lines().count().max(1);
+                let line = start_line + e.marker().line().clamp(1, last) - 1;
                 out.rejected.push(reject(None, line, format!("YAML: {}", e.info())));
-                continue;
             }
+        }
+    }
+    let refs = correlation::References::of(docs.iter().map(|(_, _, d)| d));
+    let mut named: HashMap<&str, usize> = HashMap::new();
+    for (start_line, doc_text, doc) in &docs {
+        let start_line = *start_line;
+        let title = doc["title"]
+            .as_str()
+            .or(doc["id"].as_str())
+            .map(str::to_string);
+        let origin = Origin {
+            file: file.to_string(),
+            line: start_line,
+            column: 1,
         };
-        for doc in docs {
-            if doc.is_null() || doc["action"].as_str().is_some() {
-                continue;
+        let name = doc["name"].as_str();
+        let first = name.and_then(|n| named.get(n).copied());
+        if let (Some(n), None) = (name, first) {
+            named.insert(n, start_line);
+        }
+        let converted = match first {
+            Some(first) => Err(fail_at(
+                &["name"],
+                format!("name '{}' is already the name of the document at line {first}", name.unwrap_or_default()),
+            )),
+            None if !matches!(doc["correlation"], Yaml::BadValue) => {
+                correlation::convert(doc, &refs).map(Document::Correlation)
             }
-            let name = doc["title"]
-                .as_str()
-                .or(doc["id"].as_str())
-                .map(str::to_string);
-            match convert(&doc, options) {
-                Ok(rule) => out.rules.push((
-                    rule,
-                    Origin {
-                        file: file.to_string(),
-                        line: start_line,
-                        column: 1,
-                    },
-                )),
-                Err((key, reason)) => {
-                    let line = key
-                        .and_then(|k| line_of(doc_text, &k))
-                        .map_or(start_line, |l| start_line + l - 1);
-                    out.rejected.push(reject(name, line, reason));
+            None => convert(doc, options).map(Document::Rule),
+        };
+        match converted {
+            Ok(d) => {
+                let id = match &d {
+                    Document::Rule(r) => &r.id,
+                    Document::Correlation(c) => &c.id,
+                };
+                if let Some(n) = name {
+                    out.names.push((format!("sigma.{n}"), id.clone()));
                 }
+                match d {
+                    Document::Rule(r) => out.rules.push((r, origin)),
+                    Document::Correlation(c) => out.correlations.push((c, origin)),
+                }
+            }
+            Err((key, reason)) => {
+                let line = key
+                    .and_then(|k| k.line_in(doc_text))
+                    .map_or(start_line, |l| start_line + l - 1);
+                out.rejected.push(reject(title, line, reason));
             }
         }
     }
     out
+}
+
+/// What one document gave.
+enum Document {
+    Rule(Rule),
+    Correlation(Correlation),
 }
 
 /// Splits on `---` lines: each document with its first line number.
@@ -177,14 +216,78 @@ fn documents(text: &str) -> Vec<(usize, &str)> {
     out
 }
 
-fn line_of(doc: &str, key: &str) -> Option<usize> {
-    doc.lines().position(|l| l.contains(key)).map(|i| i + 1)
+/// Where in its document a failure is.
+#[derive(Debug)]
+enum Key {
+    /// The first line that holds this text.
+    Text(String),
+    /// A key under keys: `["correlation", "condition", "gte"]`. Each is
+    /// looked for as a key (at the start of a line, after indentation, a
+    /// `- ` or a quote), the first at the top level and each other below the
+    /// one before; the line of the deepest one found.
+    Path(Vec<String>),
 }
 
-type Failure = (Option<String>, String);
+impl Key {
+    /// The 1-based line in `doc`.
+    fn line_in(&self, doc: &str) -> Option<usize> {
+        match self {
+            Key::Text(t) => doc.lines().position(|l| l.contains(t.as_str())).map(|i| i + 1),
+            Key::Path(keys) => {
+                let lines: Vec<&str> = doc.lines().collect();
+                let mut found = None;
+                let mut from = 0;
+                for (depth, key) in keys.iter().enumerate() {
+                    let hit = lines
+                        .iter()
+                        .skip(from)
+                        .position(|l| (depth > 0 || !l.starts_with([' ', '\t'])) && is_key_line(l, key));
+                    let Some(i) = hit else { break };
+                    from += i + 1;
+                    found = Some(from);
+                }
+                found
+            }
+        }
+    }
+}
+
+/// Whether `line` starts the mapping key `key`.
+fn is_key_line(line: &str, key: &str) -> bool {
+    let l = line.trim_start();
+    let l = l.strip_prefix("- ").unwrap_or(l).trim_start();
+    let l = l.strip_prefix(['\'', '"']).unwrap_or(l);
+    let Some(rest) = l.strip_prefix(key) else { return false };
+    let rest = rest.strip_prefix(['\'', '"']).unwrap_or(rest);
+    rest.trim_start().starts_with(':')
+}
+
+type Failure = (Option<Key>, String);
 
 fn fail(key: Option<&str>, reason: impl Into<String>) -> Failure {
-    (key.map(str::to_string), reason.into())
+    (key.map(|k| Key::Text(k.to_string())), reason.into())
+}
+
+/// A failure at a key: `["id"]` at the top level, `["correlation", "rules"]`
+/// below it.
+fn fail_at(keys: &[&str], reason: impl Into<String>) -> Failure {
+    (Some(Key::Path(keys.iter().map(|k| k.to_string()).collect())), reason.into())
+}
+
+/// The landwatch id of a document: `sigma.` and its `id`, or, without one,
+/// `sigma.` and its `name`.
+fn document_id(doc: &Yaml) -> Result<String, Failure> {
+    let name = match &doc["name"] {
+        Yaml::BadValue => None,
+        Yaml::String(n) => Some(n),
+        _ => return Err(fail_at(&["name"], "name: must be a string")),
+    };
+    match (&doc["id"], name) {
+        (Yaml::String(id), _) => Ok(format!("sigma.{id}")),
+        (Yaml::BadValue, Some(name)) => Ok(format!("sigma.{name}")),
+        (Yaml::BadValue, None) => Err(fail(Some("title:"), "no id")),
+        _ => Err(fail_at(&["id"], "id: must be a string")),
+    }
 }
 
 fn strings(y: &Yaml) -> Vec<String> {
@@ -258,10 +361,7 @@ fn normalizable(op: &Op) -> bool {
 
 fn convert(doc: &Yaml, options: &Options) -> Result<Rule, Failure> {
     let title = doc["title"].as_str().ok_or_else(|| fail(None, "no title"))?;
-    let id = match doc["id"].as_str() {
-        Some(id) => format!("sigma.{id}"),
-        None => return Err(fail(Some("title:"), "no id")),
-    };
+    let id = document_id(doc)?;
     let logsource = &doc["logsource"];
     let category = logsource["category"].as_str();
     let service = logsource["service"].as_str();
