@@ -8,10 +8,11 @@ mod rules;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use landwatch::Schema;
+use landwatch::{ScanOptions, Schema, TimeMissing, Zones};
 
 #[derive(Parser)]
 #[command(name = "landwatch", version, about = "Find living-off-the-land tool abuse and credential misuse in Windows event logs")]
@@ -59,14 +60,34 @@ struct ScanArgs {
     /// How events are shaped (auto, sysmon, security, ecs, evtx).
     #[arg(long, default_value = "auto", value_parser = parse_schema)]
     schema: Schema,
-    /// Output format.
+    /// Output format: an aligned table, JSON Lines, or a CSV timeline.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    /// Network zones and business hours (TOML) for the correlations that
+    /// read them: `[zones]` name = ["CIDR", ...], `[business_hours]`.
+    #[arg(long, value_name = "FILE")]
+    zones: Option<String>,
+    /// How far out of time order events may arrive and still be correlated
+    /// as if sorted (500ms, 60s, 5m, 2h, 1d).
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    lateness: Duration,
+    /// A field (dotted path in JSON) holding the event time, read before
+    /// the schema's own (UtcTime, TimeCreated, SystemTime, @timestamp).
+    #[arg(long, value_name = "NAME")]
+    time_field: Option<String>,
+    /// What an event without a readable time gets: skip (correlations skip
+    /// it, counted) or previous (the last event's time).
+    #[arg(long, value_enum, default_value_t = TimeMissingArg::Skip)]
+    time_missing: TimeMissingArg,
+    /// The most contributing events a correlated detection lists.
+    #[arg(long, default_value_t = 32)]
+    max_events: usize,
     /// Scanning threads; 0 (the default) uses every core.
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// With several threads, print detections as threads finish rather than
-    /// in input order (the default order is the input's, whatever --threads).
+    /// in event-time order (the default, whatever --threads). Correlation
+    /// rules are still fed in input order.
     #[arg(long)]
     unordered: bool,
     /// Input files or directories (every .evtx, .json, .jsonl and .ndjson
@@ -78,10 +99,37 @@ struct ScanArgs {
 pub(crate) enum Format {
     Table,
     Jsonl,
+    Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TimeMissingArg {
+    Skip,
+    Previous,
 }
 
 fn parse_schema(s: &str) -> Result<Schema, String> {
     s.parse()
+}
+
+/// `500ms`, `90s`, `5m`, `2h`, `1d`, or `0`.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n.parse().map_err(|_| format!("'{s}' is not a duration such as 60s or 5m"))?;
+    let ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (ms, s, m, h or d)")),
+    };
+    n.checked_mul(ms).map(Duration::from_millis).ok_or_else(|| format!("'{s}' is too long"))
 }
 
 fn main() -> ExitCode {
@@ -126,12 +174,49 @@ fn scan(args: ScanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let zones = match &args.zones {
+        None => None,
+        Some(path) => {
+            let text = match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("error: cannot read {path}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            match Zones::from_toml(&text) {
+                Ok(z) => Some(Arc::new(z)),
+                Err(e) => {
+                    eprintln!("error: {path}: {e}");
+                    return ExitCode::from(2);
+                }
+            }
+        }
+    };
+    if rules.uses_zones() && zones.is_none() {
+        eprintln!("warning: some correlation rules read network zones (zone(...)): without --zones FILE they never fire");
+    }
+    if rules.uses_business_hours() && !zones.as_ref().is_some_and(|z| z.has_business_hours()) {
+        eprintln!("warning: some correlation rules read business hours: without [business_hours] in --zones FILE they never fire");
+    }
+    let options = ScanOptions {
+        schema: args.schema,
+        lateness: args.lateness,
+        time_field: args.time_field.clone(),
+        time_missing: match args.time_missing {
+            TimeMissingArg::Skip => TimeMissing::Skip,
+            TimeMissingArg::Previous => TimeMissing::Previous,
+        },
+        ordered: !args.unordered,
+        max_events: args.max_events.max(1),
+        ..ScanOptions::default()
+    };
     let started = Instant::now();
     let threads = match args.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let rules = std::sync::Arc::new(rules);
+    let rules = Arc::new(rules);
     let progress = input::Progress::new(&inputs);
     let mut out = output::Printer::new(args.format);
     let mut summary = output::Summary::default();
@@ -139,32 +224,53 @@ fn scan(args: ScanArgs) -> ExitCode {
     if std::io::stdout().is_terminal() {
         out.progress = progress.bar().cloned();
     }
+    let correlates = rules.correlation_count() > 0;
     let mut engine = if threads > 1 {
-        input::Engine::Pool(Box::new(parallel::Pool::new(rules, args.schema, threads, !args.unordered)))
+        input::Engine::Pool(Box::new(parallel::Pool::new(rules, &options, zones, threads, !args.unordered)))
     } else {
-        input::Engine::Inline(Box::new(landwatch::Scanner::new(rules).with_schema(args.schema)))
+        let mut scanner = landwatch::Scanner::with_options(rules, options);
+        if let Some(z) = zones {
+            scanner = scanner.with_zones(z);
+        }
+        input::Engine::Inline(Box::new(scanner))
     };
-    for i in &inputs {
+    // Inputs read one after another are ordered against each other by
+    // event time: each is a source of the correlating scanner.
+    let sources = if correlates && inputs.len() > 1 {
+        engine.open_sources(inputs.len())
+    } else {
+        Vec::new()
+    };
+    for (k, i) in inputs.iter().enumerate() {
+        let source = sources.get(k).copied();
         let mut sink = input::Sink {
             engine: &mut engine,
             out: &mut out,
             summary: &mut summary,
             progress: &progress,
+            file: i.name.as_str().into(),
+            source,
         };
         if let Err(e) = input::scan(i, &mut sink) {
             progress.finish();
             eprintln!("error: cannot read {}: {e}", i.name);
             return ExitCode::from(2);
         }
+        if let Some(s) = source {
+            engine.close_source(s, &mut out, &mut summary);
+        }
     }
     let finished = engine.finish(&mut out, &mut summary);
     progress.finish();
-    if let Err(e) = finished {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
+    let stats = match finished {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     out.finish();
-    summary.print(started.elapsed());
+    summary.print(started.elapsed(), &stats);
     ExitCode::SUCCESS
 }
 

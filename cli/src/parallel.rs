@@ -11,16 +11,18 @@
 //! queue is full the reading thread scans the batch itself instead of
 //! waiting. N threads then keep N cores busy without a thread too many.
 //!
-//! Every rule today is stateless, so any event may go to any worker. Rules
-//! that correlate events over time will need each key's events (host,
-//! account) on one worker: the batch is where such sharding goes.
+//! Workers only match ([`Scanner::prepare`]); the reading thread's own
+//! scanner correlates the prepared events ([`Scanner::complete`]) in input
+//! order, so correlations see the stream as one scanner would, whatever
+//! the thread count. With correlation rules, results are therefore always
+//! taken in input order (`--unordered` only applies to stateless rules).
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use landwatch::{Detection, EventError, Rules, Scanner, Schema};
+use landwatch::{Event, EventError, Prepared, Rules, ScanOptions, ScanStats, Scanner, SourceId, Zones};
 
 use crate::output::{Printer, Summary};
 
@@ -40,6 +42,7 @@ const QUEUED_PER_WORKER: usize = 8;
 struct Batch {
     seq: u64,
     name: Arc<str>,
+    source: Option<SourceId>,
     lines: Vec<u64>,
     ends: Vec<usize>,
     data: Vec<u8>,
@@ -55,9 +58,9 @@ impl Batch {
     }
 }
 
-type Results = Vec<(u64, Result<Vec<Detection>, EventError>)>;
+type Results = Vec<(u64, Result<Prepared, EventError>)>;
 
-/// A scanned batch; `seq` is `None` for what a worker's end of stream gives.
+/// A scanned batch; `seq` is `None` for a worker's end.
 struct Done {
     seq: Option<u64>,
     name: Arc<str>,
@@ -72,7 +75,8 @@ struct Done {
 const SPARES: usize = 16;
 
 pub struct Pool {
-    /// The reading thread's own scanner, for batches the queue has no room for.
+    /// The reading thread's own scanner: it correlates every prepared event,
+    /// and matches the batches the queue has no room for.
     own: Scanner,
     jobs: Option<SyncSender<Batch>>,
     done: Receiver<Done>,
@@ -88,8 +92,12 @@ pub struct Pool {
 
 impl Pool {
     /// Starts `threads - 1` workers (at least one).
-    pub fn new(rules: Arc<Rules>, schema: Schema, threads: usize, ordered: bool) -> Pool {
-        let own = Scanner::new(Arc::clone(&rules)).with_schema(schema);
+    pub fn new(rules: Arc<Rules>, options: &ScanOptions, zones: Option<Arc<Zones>>, threads: usize, ordered: bool) -> Pool {
+        let ordered = ordered || rules.correlation_count() > 0;
+        let mut own = Scanner::with_options(Arc::clone(&rules), options.clone());
+        if let Some(z) = zones {
+            own = own.with_zones(z);
+        }
         let workers = threads.saturating_sub(1).max(1);
         let (jobs, queue) = mpsc::sync_channel::<Batch>(QUEUED_PER_WORKER * workers);
         let queue = Arc::new(Mutex::new(queue));
@@ -98,7 +106,7 @@ impl Pool {
             .map(|_| {
                 let queue = Arc::clone(&queue);
                 let done = done_tx.clone();
-                let mut scanner = Scanner::new(Arc::clone(&rules)).with_schema(schema);
+                let mut scanner = Scanner::with_options(Arc::clone(&rules), options.clone());
                 std::thread::spawn(move || {
                     loop {
                         // The lock is held only while waiting for the next batch.
@@ -107,11 +115,16 @@ impl Pool {
                             Err(_) => break,
                         };
                         let Ok(batch) = next else { break };
-                        if done.send(scan(&mut scanner, batch)).is_err() {
+                        if done.send(prepare(&mut scanner, batch)).is_err() {
                             return;
                         }
                     }
-                    let _ = done.send(flushed(&mut scanner));
+                    let _ = done.send(Done {
+                        seq: None,
+                        name: "-".into(),
+                        results: Vec::new(),
+                        spare: None,
+                    });
                 })
             })
             .collect();
@@ -130,9 +143,14 @@ impl Pool {
         }
     }
 
+    /// The scanner that correlates.
+    pub fn correlator(&mut self) -> &mut Scanner {
+        &mut self.own
+    }
+
     /// Queues one event; prints whatever the workers have finished.
-    pub fn push(&mut self, name: &str, line: u64, bytes: &[u8], out: &mut Printer, summary: &mut Summary) {
-        if !self.batch.lines.is_empty() && *self.batch.name != *name {
+    pub fn push(&mut self, name: &Arc<str>, source: Option<SourceId>, line: u64, bytes: &[u8], out: &mut Printer, summary: &mut Summary) {
+        if !self.batch.lines.is_empty() && (*self.batch.name != **name || self.batch.source != source) {
             self.send(out, summary);
         }
         if self.batch.lines.is_empty() {
@@ -141,7 +159,8 @@ impl Pool {
                     self.batch = spare;
                 }
             }
-            self.batch.name = name.into();
+            self.batch.name = Arc::clone(name);
+            self.batch.source = source;
         }
         self.batch.data.extend_from_slice(bytes);
         self.batch.ends.push(self.batch.data.len());
@@ -161,7 +180,7 @@ impl Pool {
             Ok(()) => {}
             // Workers are busy: scan this one here rather than wait.
             Err(TrySendError::Full(batch)) => {
-                let done = scan(&mut self.own, batch);
+                let done = prepare(&mut self.own, batch);
                 self.take(done, out, summary);
             }
             Err(TrySendError::Disconnected(_)) => self.jobs = None,
@@ -180,10 +199,10 @@ impl Pool {
             Some(seq) if self.ordered => {
                 self.waiting.insert(seq, d);
             }
-            _ => print(&d, out, summary),
+            _ => complete(&mut self.own, d, out, summary),
         }
         while let Some(d) = self.waiting.remove(&self.printed) {
-            print(&d, out, summary);
+            complete(&mut self.own, d, out, summary);
             self.printed += 1;
         }
     }
@@ -200,9 +219,22 @@ impl Pool {
         true
     }
 
+    /// Sends the batch being filled and prints every batch sent, waiting
+    /// for the workers (at the end of an input, before its source closes).
+    pub fn drain_all(&mut self, out: &mut Printer, summary: &mut Summary) {
+        if !self.batch.lines.is_empty() {
+            self.send(out, summary);
+        }
+        while self.received < self.sent {
+            if !self.drain(true, out, summary) {
+                break;
+            }
+        }
+    }
+
     /// Scans what is left, prints everything and stops the workers. An error
     /// if a worker stopped early (its batches were not scanned).
-    pub fn finish(mut self, out: &mut Printer, summary: &mut Summary) -> Result<(), String> {
+    pub fn finish(mut self, out: &mut Printer, summary: &mut Summary) -> Result<ScanStats, String> {
         if !self.batch.lines.is_empty() {
             self.send(out, summary);
         }
@@ -214,18 +246,27 @@ impl Pool {
                 return Err("a scanning thread failed".into());
             }
         }
-        print(&flushed(&mut self.own), out, summary);
+        out.detections(&self.own.flush(), summary);
         if self.received != self.sent {
             return Err(format!("{} of {} batches of events were not scanned", self.sent - self.received, self.sent));
         }
-        Ok(())
+        Ok(self.own.stats())
     }
 }
 
-fn scan(scanner: &mut Scanner, mut batch: Batch) -> Done {
+/// The matching half of a batch.
+fn prepare(scanner: &mut Scanner, mut batch: Batch) -> Done {
+    let name = Arc::clone(&batch.name);
+    let source = batch.source;
     let results = batch
         .events()
-        .map(|(line, bytes)| (line, scanner.scan_json(bytes)))
+        .map(|(line, bytes)| {
+            let mut ev = Event::json(bytes).at(Some(&name), line);
+            if let Some(s) = source {
+                ev = ev.from_source(s);
+            }
+            (line, scanner.prepare(&ev))
+        })
         .collect();
     let name = std::mem::replace(&mut batch.name, Arc::from(""));
     batch.lines.clear();
@@ -239,18 +280,12 @@ fn scan(scanner: &mut Scanner, mut batch: Batch) -> Done {
     }
 }
 
-/// What a scanner's end of stream completes.
-fn flushed(scanner: &mut Scanner) -> Done {
-    Done {
-        seq: None,
-        name: "-".into(),
-        results: vec![(0, Ok(scanner.flush()))],
-        spare: None,
-    }
-}
-
-fn print(d: &Done, out: &mut Printer, summary: &mut Summary) {
-    for (line, result) in &d.results {
-        out.result(result, &d.name, *line, summary);
+/// The correlating half of a batch, in input order, and its printing.
+fn complete(scanner: &mut Scanner, d: Done, out: &mut Printer, summary: &mut Summary) {
+    for (line, result) in d.results {
+        match result {
+            Ok(p) => out.detections(&scanner.complete(p), summary),
+            Err(e) => summary.reject(&d.name, line, &e),
+        }
     }
 }

@@ -46,12 +46,10 @@ pub fn load(
         collect(Path::new(p), &["yml", "yaml"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
-            let loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, &options);
-            report.loaded += loaded.rules.len();
-            report.rejected.extend(loaded.rejected);
-            for (rule, origin) in loaded.rules {
-                builder = builder.add_rule(rule, origin);
-            }
+            let mut loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, &options);
+            report.loaded += loaded.rules.len() + loaded.correlations.len();
+            report.rejected.append(&mut loaded.rejected);
+            builder = builder.add_sigma(loaded);
         }
     }
     if builtin {

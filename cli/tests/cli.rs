@@ -189,7 +189,7 @@ fn the_builtin_pack_lists_and_finds_the_example_intrusion() {
     assert!(stdout.lines().count() >= 10, "{stdout}");
     let out = landwatch(&["scan", &example()]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).starts_with("LEVEL"));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("TIME"));
 }
 
 const SIGMA: &str = r#"title: Whoami lists privileges

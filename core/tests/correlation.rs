@@ -321,3 +321,81 @@ fn caps_bound_memory_on_a_million_accounts() {
     // Every account but those still held (or waiting) was evicted.
     assert_eq!(st.evicted + st.groups + st.pending, 1_000_000, "{st:?}");
 }
+
+/// Sigma's own example shape: refused logons counted, then an accepted one,
+/// a correlation of a correlation, all in one multi-document file.
+const SIGMA_CHAIN: &str = "title: Refused logons, then an accepted one
+id: 0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5
+level: high
+correlation:
+  type: temporal_ordered
+  rules:
+    - many_refused
+    - accepted
+  group-by:
+    - TargetUserName
+  timespan: 10m
+---
+title: Many refused logons
+id: 1a2b3c4d-5e6f-4a0b-8c1d-2e3f4a5b6c7d
+name: many_refused
+correlation:
+  type: event_count
+  rules:
+    - refused
+  group-by:
+    - TargetUserName
+  timespan: 10m
+  condition:
+    gte: 10
+---
+title: Refused logon
+id: 8f7e6d5c-4b3a-4291-8e0d-f1e2d3c4b5a6
+name: refused
+logsource:
+  product: windows
+  service: security
+detection:
+  selection:
+    EventID: 4625
+  condition: selection
+---
+title: Accepted logon
+id: 6b5a4c3d-2e1f-4a9b-8c7d-6e5f4a3b2c1d
+name: accepted
+logsource:
+  product: windows
+  service: security
+detection:
+  selection:
+    EventID: 4624
+  condition: selection
+";
+
+#[test]
+fn a_sigma_chain_fires_only_its_outer_correlation() {
+    let loaded = landwatch::sigma::load("chain.yml", SIGMA_CHAIN);
+    assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
+    let rules = Arc::new(RulesBuilder::new().add_sigma(loaded).build().unwrap_or_else(|e| panic!("{e}")));
+    assert_eq!(rules.correlation_count(), 2);
+    // generate defaults to false: the base rules and the inner correlation
+    // are silent.
+    assert!(rules.iter().filter(|r| r.kind == landwatch::RuleKind::Stateless).all(|r| !r.reports));
+    let mut evs = Vec::new();
+    for t in 0..12 {
+        evs.push(failed(t * 10, "victim", "dc1"));
+        evs.push(failed(t * 10, "other", "dc1"));
+    }
+    evs.push(logon(200, 4624, "victim", "dc1", 3, "10.0.0.9"));
+    evs.push(logon(201, 4624, "bystander", "dc1", 3, "10.0.0.9"));
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(d[0].rule, "sigma.0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5");
+    let c = d[0].correlation.as_ref().unwrap();
+    assert_eq!(c.group, vec![("TargetUserName".to_string(), "victim".to_string())]);
+    assert_eq!(c.count, 2);
+    // The inner detection stands for its completing event (the tenth refusal).
+    assert_eq!(c.events.len(), 2);
+    assert_eq!(c.events[0].line, Some(19));
+    assert_eq!(c.events[1].line, Some(25));
+}

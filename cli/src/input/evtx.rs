@@ -3,7 +3,8 @@
 //! Each record is rendered to JSON (nested `Event.System`, `Event.EventData`,
 //! `#attributes` objects), which the scanner's `evtx` schema reads, so a
 //! record matches exactly as the same record exported to JSON would. The
-//! record number stands in for the line number.
+//! line of a record is its position in the file (from 1); the record number
+//! (`EventRecordID`) is the detection's `record`.
 
 use std::io::{self, Read, Seek};
 use std::path::Path;
@@ -16,43 +17,47 @@ use super::Sink;
 /// Why a record is skipped, as counted in the summary.
 const UNREADABLE: &str = "unreadable EVTX record";
 
-pub fn scan_file(name: &str, path: &Path, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
+pub fn scan_file(path: &Path, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
     match EvtxParser::from_path(path) {
-        Ok(parser) => scan(name, parser, size, sink),
+        Ok(parser) => scan(parser, size, sink),
         Err(e) => {
-            unreadable_file(name, &e, sink);
+            unreadable_file(&e, sink);
             sink.progress.inc(size);
             Ok(())
         }
     }
 }
 
-pub fn scan_buffer(name: &str, buffer: Vec<u8>, sink: &mut Sink<'_>) -> io::Result<()> {
+pub fn scan_buffer(buffer: Vec<u8>, sink: &mut Sink<'_>) -> io::Result<()> {
     let size = buffer.len() as u64;
     match EvtxParser::from_buffer(buffer) {
-        Ok(parser) => scan(name, parser, size, sink),
+        Ok(parser) => scan(parser, size, sink),
         Err(e) => {
-            unreadable_file(name, &e, sink);
+            unreadable_file(&e, sink);
             Ok(())
         }
     }
 }
 
-fn unreadable_file(name: &str, e: &EvtxError, sink: &mut Sink<'_>) {
-    sink.skip(name, 0, "unreadable EVTX file", &chain(e));
+fn unreadable_file(e: &EvtxError, sink: &mut Sink<'_>) {
+    sink.skip(0, "unreadable EVTX file", &chain(e));
 }
 
-fn scan<T: Read + Seek>(name: &str, parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
+fn scan<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
     let settings = ParserSettings::new().indent(false).separate_json_attributes(false);
     let mut parser = parser.with_configuration(settings);
     // Progress by record number: the header says where numbering ends.
     let next_id = parser.header().next_record_id;
     let mut first_id = None;
     let mut shown = 0u64;
+    // The line is the record's position in the file, from 1; the record
+    // number (EventRecordID) is read from the record itself.
+    let mut position = 0u64;
     for record in parser.records_json_bytes() {
+        position += 1;
         match record {
             Ok(r) => {
-                sink.event(name, r.event_record_id, &r.data);
+                sink.event(position, &r.data);
                 let first = *first_id.get_or_insert(r.event_record_id);
                 let span = next_id.saturating_sub(first).max(1);
                 let done = r.event_record_id.saturating_sub(first) + 1;
@@ -62,13 +67,7 @@ fn scan<T: Read + Seek>(name: &str, parser: EvtxParser<T>, size: u64, sink: &mut
                     shown = at;
                 }
             }
-            Err(e) => {
-                let line = match &e {
-                    EvtxError::FailedToParseRecord { record_id, .. } => *record_id,
-                    _ => 0,
-                };
-                sink.skip(name, line, UNREADABLE, &chain(&e));
-            }
+            Err(e) => sink.skip(position, UNREADABLE, &chain(&e)),
         }
     }
     sink.progress.inc(size.saturating_sub(shown));

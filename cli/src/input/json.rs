@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 use super::Sink;
 
 /// Scans one JSON input to its end.
-pub fn scan(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()> {
+pub fn scan(reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
@@ -32,14 +32,14 @@ pub fn scan(name: &str, reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()
             let more = reader.read_to_end(&mut all)?;
             sink.progress.inc(more as u64);
             if all[first] == b'[' {
-                scan_array(name, number, &all, sink);
+                scan_array(number, &all, sink);
             } else {
-                scan_stream(name, number, &all, sink);
+                scan_stream(number, &all, sink);
             }
             return Ok(());
         }
         seen_event = true;
-        sink.event(name, number, &line);
+        sink.event(number, &line);
     }
     Ok(())
 }
@@ -71,26 +71,26 @@ fn offset_in(all: &[u8], part: &str) -> usize {
     part.as_ptr() as usize - all.as_ptr() as usize
 }
 
-fn scan_array(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+fn scan_array(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
     let items: Vec<&RawValue> = match serde_json::from_slice(all) {
         Ok(items) => items,
         Err(e) => {
             let line = first_line + e.line().saturating_sub(1) as u64;
             let err = landwatch::EventError::Json(format!("JSON array file: {e}"));
-            sink.skip(name, line, err.reason(), &err);
+            sink.skip(line, err.reason(), &err);
             return;
         }
     };
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     for item in items {
         let line = lines.at(offset_in(all, item.get()));
-        sink.event(name, line, item.get().as_bytes());
+        sink.event(line, item.get().as_bytes());
     }
 }
 
 /// Values one after another. After a malformed one the stream resumes at the
 /// next line that starts with `{`, so one broken object costs one rejection.
-fn scan_stream(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+fn scan_stream(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     let mut start = 0;
     while start < all.len() {
@@ -100,7 +100,7 @@ fn scan_stream(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
                 None => break None,
                 Some(Ok(v)) => {
                     let line = lines.at(offset_in(all, v.get()));
-                    sink.event(name, line, v.get().as_bytes());
+                    sink.event(line, v.get().as_bytes());
                 }
                 Some(Err(e)) => break Some(e),
             }
@@ -111,7 +111,7 @@ fn scan_stream(name: &str, first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
         let bad = bad + all[bad..].iter().take_while(|b| b.is_ascii_whitespace()).count();
         let line = lines.at(bad);
         let err = landwatch::EventError::Json(e.to_string());
-        sink.skip(name, line, err.reason(), &err);
+        sink.skip(line, err.reason(), &err);
         start = match memchr::memmem::find(&all[bad..], b"\n{") {
             Some(i) => bad + i + 1,
             None => all.len(),

@@ -11,9 +11,10 @@ mod json;
 use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use landwatch::Scanner;
+use landwatch::{Event, ScanStats, Scanner, SourceId};
 
 use crate::output::{Printer, Summary};
 use crate::parallel::Pool;
@@ -75,6 +76,10 @@ pub struct Sink<'a> {
     pub out: &'a mut Printer,
     pub summary: &'a mut Summary,
     pub progress: &'a Progress,
+    /// The input's name, as detections cite it.
+    pub file: Arc<str>,
+    /// The scanner's source for this input, when several are read.
+    pub source: Option<SourceId>,
 }
 
 /// Where events are scanned: here, or by a pool of threads.
@@ -84,13 +89,38 @@ pub enum Engine {
 }
 
 impl Engine {
+    /// The scanner that correlates.
+    fn correlator(&mut self) -> &mut Scanner {
+        match self {
+            Engine::Inline(s) => s,
+            Engine::Pool(p) => p.correlator(),
+        }
+    }
+
+    /// A source for each of `n` inputs read one after another, so that
+    /// correlations see their events in time order across inputs.
+    pub fn open_sources(&mut self, n: usize) -> Vec<SourceId> {
+        (0..n).map(|_| self.correlator().open_source()).collect()
+    }
+
+    /// Ends an input's source, printing what that lets through. The pool
+    /// first prints everything of the input.
+    pub fn close_source(&mut self, source: SourceId, out: &mut Printer, summary: &mut Summary) {
+        if let Engine::Pool(p) = self {
+            p.drain_all(out, summary);
+        }
+        let released = self.correlator().close_source(source);
+        out.detections(&released, summary);
+    }
+
     /// Prints what only the end of all input completes, and stops the
-    /// threads; an error if some events were not scanned.
-    pub fn finish(self, out: &mut Printer, summary: &mut Summary) -> Result<(), String> {
+    /// threads; an error if some events were not scanned. The figures are
+    /// the correlating scanner's.
+    pub fn finish(self, out: &mut Printer, summary: &mut Summary) -> Result<ScanStats, String> {
         match self {
             Engine::Inline(mut scanner) => {
-                out.result(&Ok(scanner.flush()), "-", 0, summary);
-                Ok(())
+                out.detections(&scanner.flush(), summary);
+                Ok(scanner.stats())
             }
             Engine::Pool(pool) => pool.finish(out, summary),
         }
@@ -100,19 +130,28 @@ impl Engine {
 impl Sink<'_> {
     /// Scans one event's JSON text; `line` is where it starts (or the EVTX
     /// record number).
-    fn event(&mut self, name: &str, line: u64, bytes: &[u8]) {
+    fn event(&mut self, line: u64, bytes: &[u8]) {
         self.summary.events += 1;
         match &mut *self.engine {
-            Engine::Pool(pool) => pool.push(name, line, bytes, self.out, self.summary),
-            Engine::Inline(scanner) => self.out.result(&scanner.scan_json(bytes), name, line, self.summary),
+            Engine::Pool(pool) => pool.push(&self.file, self.source, line, bytes, self.out, self.summary),
+            Engine::Inline(scanner) => {
+                let mut ev = Event::json(bytes).at(Some(&self.file), line);
+                if let Some(s) = self.source {
+                    ev = ev.from_source(s);
+                }
+                match scanner.scan(&ev) {
+                    Ok(ds) => self.out.detections(&ds, self.summary),
+                    Err(e) => self.summary.reject(&self.file, line, &e),
+                }
+            }
         }
     }
 
     /// An event the reader could not even cut out (a broken array, object or
     /// EVTX record): counted as read, and as skipped under `reason`.
-    fn skip(&mut self, name: &str, line: u64, reason: &'static str, e: &dyn std::fmt::Display) {
+    fn skip(&mut self, line: u64, reason: &'static str, e: &dyn std::fmt::Display) {
         self.summary.events += 1;
-        self.summary.reject_because(name, line, reason, e);
+        self.summary.reject_because(&self.file, line, reason, e);
     }
 }
 
@@ -126,18 +165,18 @@ pub fn scan(input: &Input, sink: &mut Sink<'_>) -> io::Result<()> {
         if head == EVTX_MAGIC {
             // The EVTX parser seeks, so standard input is read whole first.
             stdin.read_to_end(&mut head)?;
-            return evtx::scan_buffer(&input.name, head, sink);
+            return evtx::scan_buffer(head, sink);
         }
-        return json::scan(&input.name, io::Cursor::new(head).chain(stdin), sink);
+        return json::scan(io::Cursor::new(head).chain(stdin), sink);
     };
     let mut file = File::open(path)?;
     let mut head = [0u8; 8];
     let n = read_up_to(&mut file, &mut head)?;
     if &head[..n] == EVTX_MAGIC {
         drop(file);
-        evtx::scan_file(&input.name, path, input.size, sink)
+        evtx::scan_file(path, input.size, sink)
     } else {
-        json::scan(&input.name, io::Cursor::new(head[..n].to_vec()).chain(file), sink)
+        json::scan(io::Cursor::new(head[..n].to_vec()).chain(file), sink)
     }
 }
 
