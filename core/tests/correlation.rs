@@ -177,7 +177,8 @@ fn distinct_hosts_per_account() {
     let c = d[0].correlation.as_ref().unwrap();
     assert_eq!(c.group, vec![("TargetUser".to_string(), "CORP\\adm".to_string())]);
     assert_eq!(c.count, 3);
-    assert_eq!(c.values, vec!["H1", "H2", "H4"]);
+    // Each host as its latest logon spells it.
+    assert_eq!(c.values, vec!["H2", "H4", "h1"]);
     assert_eq!(c.events.len(), 4);
 }
 
@@ -398,4 +399,161 @@ fn a_sigma_chain_fires_only_its_outer_correlation() {
     assert_eq!(c.events.len(), 2);
     assert_eq!(c.events[0].line, Some(19));
     assert_eq!(c.events[1].line, Some(25));
+}
+
+fn sysmon_process(t: u64, host: &str, user: &str, image: &str) -> String {
+    let time = landwatch::EventTime::from_nanos(1_793_664_000_000_000_000 + t as i64 * 1_000_000_000);
+    let utc = time.to_string().replace('T', " ").replace('Z', "");
+    serde_json::json!({"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": host,
+        "UtcTime": utc, "Image": image, "CommandLine": image, "User": user})
+    .to_string()
+}
+
+fn logon_then_wmic() -> Correlation {
+    correlation(
+        "cred.logon_then_wmic",
+        Measure::Sequence,
+        vec![
+            inline(EventKind::Logon, eq_num("LogonType", 3.0)),
+            inline(EventKind::Process, pred("Image", Op::EndsWith(vec!["\\wmic.exe".into()]))),
+        ],
+        &["Computer"],
+        300,
+    )
+}
+
+#[test]
+fn inputs_read_one_after_another_are_ordered_as_sources() {
+    let rules = rules_of(vec![logon_then_wmic()]);
+    let security = [logon(100, 4624, "adm", "H1", 3, "10.0.0.1"), logon(1000, 4624, "bob", "H9", 3, "10.0.0.2")];
+    let sysmon = [sysmon_process(150, "H1", "CORP\\adm", "C:\\Windows\\System32\\wbem\\wmic.exe")];
+    // One stream: the Sysmon event comes long after the Security log's end,
+    // too late.
+    let one: Vec<String> = security.iter().chain(&sysmon).cloned().collect();
+    let mut s = Scanner::new(Arc::clone(&rules));
+    let mut d = Vec::new();
+    for e in &one {
+        d.extend(s.scan_json(e.as_bytes()).unwrap());
+    }
+    d.extend(s.flush());
+    assert!(d.is_empty());
+    assert_eq!(s.stats().late, 1);
+    // Two sources: ordered against each other.
+    let mut s = Scanner::new(Arc::clone(&rules));
+    let (a, b) = (s.open_source(), s.open_source());
+    let mut d = Vec::new();
+    for e in &security {
+        d.extend(s.scan(&Event::json(e.as_bytes()).from_source(a)).unwrap());
+    }
+    d.extend(s.close_source(a));
+    assert!(d.is_empty(), "nothing is released while b has given nothing");
+    for e in &sysmon {
+        d.extend(s.scan(&Event::json(e.as_bytes()).from_source(b)).unwrap());
+    }
+    d.extend(s.close_source(b));
+    d.extend(s.flush());
+    assert_eq!(d.len(), 1, "{d:#?}");
+    assert_eq!(s.stats().late, 0);
+}
+
+#[test]
+fn ordered_output_is_a_timeline() {
+    let mut b = RulesBuilder::new().add_source(
+        "t.lw",
+        "rule t.wmic { title: 'wmic' level: low on: process when: Image endswith '\\wmic.exe' }",
+    );
+    b = b.add_correlation(logon_then_wmic(), origin());
+    let rules = Arc::new(b.build().unwrap());
+    let wmic = "C:\\Windows\\System32\\wbem\\wmic.exe";
+    let evs = [
+        sysmon_process(50, "H1", "CORP\\a", wmic),
+        logon(40, 4624, "a", "H1", 3, "10.0.0.1"),
+        sysmon_process(30, "H2", "CORP\\a", wmic),
+        sysmon_process(45, "H1", "CORP\\a", wmic),
+    ];
+    let opts = ScanOptions {
+        ordered: true,
+        ..ScanOptions::default()
+    };
+    let d = run(&rules, opts, &evs);
+    let times: Vec<String> = d.iter().map(|x| x.time.unwrap().to_string()).collect();
+    let mut sorted = times.clone();
+    sorted.sort();
+    assert_eq!(times, sorted, "{d:#?}");
+    // Three wmic detections, and the sequence completed at 45 s.
+    assert_eq!(d.len(), 4, "{d:#?}");
+    assert_eq!(d[2].rule, "cred.logon_then_wmic");
+}
+
+#[test]
+fn time_missing_and_previous() {
+    let rules = rules_of(vec![brute_force()]);
+    let untimed = r#"{"EventID":4625,"Channel":"Security","TargetUserName":"a","LogonType":3}"#.to_string();
+    let evs = vec![failed(10, "a", "h"), untimed.clone(), untimed];
+    let mut s = Scanner::new(Arc::clone(&rules));
+    let mut d = Vec::new();
+    for e in &evs {
+        d.extend(s.scan_json(e.as_bytes()).unwrap());
+    }
+    d.extend(s.flush());
+    assert!(d.is_empty());
+    assert_eq!(s.stats().no_time, 2);
+    let opts = ScanOptions {
+        time_missing: landwatch::TimeMissing::Previous,
+        ..ScanOptions::default()
+    };
+    let d = run(&rules, opts, &evs);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T00:00:10Z");
+}
+
+#[test]
+fn business_hours_filter_events() {
+    let c = Correlation {
+        hours: Some(landwatch::ast::Hours::Outside),
+        ..correlation(
+            "cred.offhours",
+            Measure::Count(Threshold::new(ThresholdOp::Ge, 1.0)),
+            vec![inline(EventKind::Logon, eq_num("LogonType", 10.0))],
+            &["TargetUser"],
+            3600,
+        )
+    };
+    let rules = rules_of(vec![c]);
+    // 2026-11-03 is a Tuesday; hours 07:00-19:00 UTC.
+    let evs = [
+        logon(8 * 3600, 4624, "adm", "H1", 10, "10.0.0.1"),
+        logon(22 * 3600, 4624, "adm", "H1", 10, "10.0.0.1"),
+    ];
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert!(d.is_empty(), "without a calendar it never fires");
+    let zones = landwatch::Zones::from_toml("[business_hours]\nstart = '07:00'\nend = '19:00'\n").unwrap();
+    let mut s = Scanner::new(Arc::clone(&rules)).with_zones(Arc::new(zones));
+    let mut d = Vec::new();
+    for e in &evs {
+        d.extend(s.scan_json(e.as_bytes()).unwrap());
+    }
+    d.extend(s.flush());
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T22:00:00Z");
+}
+
+#[test]
+fn too_many_waiting_are_released_early_and_counted() {
+    let rules = rules_of(vec![brute_force()]);
+    let opts = ScanOptions {
+        max_pending: 10,
+        lateness: Duration::from_secs(3600),
+        ..ScanOptions::default()
+    };
+    let mut s = Scanner::with_options(rules, opts);
+    for t in 0..100 {
+        s.scan_json(failed(t, "a", "h").as_bytes()).unwrap();
+        assert!(s.stats().pending <= 10);
+    }
+    assert_eq!(s.stats().forced, 90);
+    // Behind what was released early: too late.
+    s.scan_json(failed(0, "a", "h").as_bytes()).unwrap();
+    s.flush();
+    assert_eq!(s.stats().late, 1);
 }

@@ -189,6 +189,8 @@ pub(crate) struct Correlator {
     pub pending: BinaryHeap<Reverse<Pending>>,
     pub seq: u64,
     pub last_time: Option<i64>,
+    /// The latest time processed: windows only ever see time go forward.
+    pub processed: Option<i64>,
     pub corrs: Vec<CorrState>,
     pub groups: usize,
     pub bytes: usize,
@@ -205,6 +207,7 @@ impl Correlator {
             pending: BinaryHeap::new(),
             seq: 0,
             last_time: None,
+            processed: None,
             corrs: vec![CorrState::default(); rules.correlations.corrs.len()],
             groups: 0,
             bytes: 0,
@@ -323,8 +326,17 @@ impl Correlator {
 
     fn process(&mut self, p: Pending, env: &Env<'_>, out: &mut Vec<Detection>) {
         let now = p.time;
+        let Pending { mut prepared, .. } = p;
+        // Released behind an event already processed (after a forced
+        // release, or behind a source that ran ahead): too late for windows
+        // that only move forward.
+        if self.processed.is_some_and(|t| now < t) {
+            self.stats.late += 1;
+            out.append(&mut prepared.detections);
+            return;
+        }
+        self.processed = Some(now);
         self.expire(now, env);
-        let Pending { prepared, .. } = p;
         let Prepared {
             position,
             location,

@@ -46,6 +46,7 @@ struct Saved {
     pending: Vec<Pending>,
     seq: u64,
     last_time: Option<i64>,
+    processed: Option<i64>,
     corrs: Vec<SavedCorr>,
     stats: CorrelationStats,
 }
@@ -78,7 +79,7 @@ struct SavedGroup {
 #[derive(Serialize, Deserialize)]
 enum SavedWindow {
     Events(Vec<EventRef>),
-    /// Entries with their folded values; each folded value's first spelling.
+    /// Entries with their folded values; each folded value's latest spelling.
     Distinct(Vec<(EventRef, String)>, Vec<(String, String)>),
     /// Entries, and the running sum's bits.
     Numbers(Vec<(EventRef, f64)>, u64),
@@ -98,6 +99,7 @@ pub(crate) fn save(c: &Correlator, plan: &Plan, counters: Counters) -> Vec<u8> {
         pending,
         seq: c.seq,
         last_time: c.last_time,
+        processed: c.processed,
         corrs,
         stats: c.stats,
     };
@@ -220,6 +222,7 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
         pending: BinaryHeap::new(),
         seq: s.seq,
         last_time: s.last_time,
+        processed: s.processed,
         corrs: Vec::with_capacity(s.corrs.len()),
         groups: 0,
         bytes: 0,

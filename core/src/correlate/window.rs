@@ -21,7 +21,7 @@ pub(crate) enum Window {
     /// Event counts.
     Events(VecDeque<EventRef>),
     /// Distinct values: each event with its (case-folded) value, and per
-    /// value its count and the first spelling seen.
+    /// value its count and latest spelling.
     Distinct {
         entries: VecDeque<(EventRef, Box<str>)>,
         counts: HashMap<Box<str>, (u32, Box<str>)>,
@@ -218,7 +218,12 @@ impl Window {
             (Window::Distinct { entries, counts }, MeasurePlan::Distinct { threshold, .. }) => {
                 let Operand::Text(v) = operand else { return None };
                 let key: Box<str> = fold(&v).into();
-                counts.entry(key.clone()).or_insert((0, v.into())).0 += 1;
+                let slot = counts.entry(key.clone()).or_insert((0, Box::default()));
+                slot.0 += 1;
+                // The latest spelling: its event leaves the window last.
+                if *slot.1 != *v {
+                    slot.1 = v.into();
+                }
                 entries.push_back((ev, key));
                 let n = counts.len() as u64;
                 holds(threshold, n as f64).then(|| {
