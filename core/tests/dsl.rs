@@ -595,7 +595,7 @@ fn more_errors() {
         error("rule a title: 'x' }"),
         "1:8: expected '{' after the rule id, found 'title'"
     );
-    assert_eq!(error("rules"), "1:1: expected 'rule', found 'rules'");
+    assert_eq!(error("rules"), "1:1: expected 'rule' or 'correlation', found 'rules'");
     assert_eq!(error("rule a { title: 'a' level: low when: x exists"), "1:46: expected a key (title, level, tags, references, description, on or when) or '}', found end of file");
     let e = when_error(&format!("{}a exists{}", "(".repeat(65), ")".repeat(65)));
     assert_eq!(
@@ -648,7 +648,7 @@ rule f { title: 'x' level: low when: x matches '[' }
         "{}",
         es[3].message
     );
-    assert_eq!(es[4].message, "expected 'rule', found 'garbage'");
+    assert_eq!(es[4].message, "expected 'rule' or 'correlation', found 'garbage'");
 }
 
 #[test]
@@ -664,7 +664,7 @@ fn errors_display_like_rustc() {
         "rules/x.lw:4:17: in rule x.y: expected an operator (==, !=, contains, startswith, endswith, like, matches, in, cidr, sameas, exists, <, <=, >, >=) after field 'Image', found 'frobs'\n  |\n4 |     when: Image frobs 'a'\n  |                 ^"
     );
     let e = parse("y.lw", "oops").unwrap_err().to_string();
-    assert!(e.starts_with("y.lw:1:1: expected 'rule'"), "{e}");
+    assert!(e.starts_with("y.lw:1:1: expected 'rule' or 'correlation'"), "{e}");
     assert!(e.ends_with("\n  | ^"), "{e}");
 }
 

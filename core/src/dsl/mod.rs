@@ -3,6 +3,7 @@
 //! reference for rule authors.
 
 mod condition;
+mod correlate;
 mod lexer;
 mod parser;
 mod printer;
@@ -27,13 +28,10 @@ pub struct Parsed {
 }
 
 /// Parses every rule and correlation in `text`; `file` names the source in
-/// errors. On error, parsing resumes at the next rule, and every error found
-/// is returned.
+/// errors. On error, parsing resumes at the next rule or correlation, and
+/// every error found is returned.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, RuleErrors> {
-    parser::parse_file(file, text).map(|rules| Parsed {
-        rules,
-        correlations: Vec::new(),
-    })
+    parser::parse_file(file, text)
 }
 
 /// Prints one rule as source that parses back to the same ast.
@@ -45,3 +43,4 @@ pub fn print_rule(rule: &Rule) -> String {
 pub fn print_rules(rules: &[Rule]) -> String {
     rules.iter().map(print_rule).collect::<Vec<_>>().join("\n")
 }
+

@@ -109,7 +109,7 @@ fn value(v: &Value) -> String {
 /// A finite number in the form the grammar reads, `-?[0-9]+(\.[0-9]+)?`,
 /// that parses back to the same f64. Rust's `{}` gives the shortest such
 /// digits and never an exponent; the fallback only guards that.
-fn number(n: f64) -> String {
+pub(super) fn number(n: f64) -> String {
     let s = format!("{n}");
     if s.contains(['e', 'E']) {
         return format!("{n:.1100}")
