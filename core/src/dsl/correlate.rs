@@ -3,6 +3,7 @@
 //! positioned errors of [`super::parser`]. Inline steps hold conditions of
 //! [`super::condition`].
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use nom::branch::alt;
@@ -39,23 +40,29 @@ const A_STEP: &str =
 
 const UNITS: &str = "ms, s, m, h or d";
 
-/// The steps read so far, each with where it starts and where its source
-/// (after the label) starts.
+/// The steps read so far, and the labels and rule ids by which group key
+/// aliases may refer to them (sets, so that a long list of steps stays
+/// linear).
 #[derive(Default)]
-struct Steps<'a>(Vec<(&'a str, &'a str, Step)>);
+struct Steps {
+    steps: Vec<Step>,
+    labels: HashSet<String>,
+    rules: HashSet<String>,
+}
 
-impl<'a> Steps<'a> {
-    /// Adds a step, checking that labels and rule ids still tell the steps
-    /// apart (group key aliases refer to steps by either).
-    fn push(&mut self, at: &'a str, body: &'a str, step: Step) -> Result<(), Err<PError<'a>>> {
+impl Steps {
+    /// Adds a step that starts at `at` (its label) and whose source starts
+    /// at `body`, checking that labels and rule ids still tell the steps
+    /// apart.
+    fn push<'a>(&mut self, at: &'a str, body: &'a str, step: Step) -> Result<(), Err<PError<'a>>> {
         if let Some(label) = &step.label {
-            if self.0.iter().any(|(_, _, s)| s.label.as_ref() == Some(label)) {
+            if self.labels.contains(label) {
                 return Err(failure(
                     at,
                     format!("two steps are labelled '{label}' (a label names one step)"),
                 ));
             }
-            if self.0.iter().any(|(_, _, s)| rule_of(s) == Some(label.as_str())) {
+            if self.rules.contains(label) {
                 return Err(failure(
                     at,
                     format!("label '{label}' is the id of a rule another step names: give the step another label"),
@@ -63,34 +70,37 @@ impl<'a> Steps<'a> {
             }
         }
         if let Some(id) = rule_of(&step) {
-            if self.0.iter().any(|(_, _, s)| s.label.as_deref() == Some(id)) {
+            if self.labels.contains(id) {
                 return Err(failure(
                     body,
                     format!("'{id}' names a rule here and labels another step: give that step another label"),
                 ));
             }
+            self.rules.insert(id.to_string());
         }
-        self.0.push((at, body, step));
+        if let Some(label) = &step.label {
+            self.labels.insert(label.clone());
+        }
+        self.steps.push(step);
         Ok(())
     }
 
     fn len(&self) -> usize {
-        self.0.len()
+        self.steps.len()
     }
 
     /// Whether a group key alias may name a step by `name`.
     fn refers_to(&self, name: &str) -> bool {
-        self.0
-            .iter()
-            .any(|(_, _, s)| s.label.as_deref() == Some(name) || rule_of(s) == Some(name))
+        self.labels.contains(name) || self.rules.contains(name)
     }
 
     /// Why a group key alias cannot name a step by some other name.
     fn unknown(&self, name: &str) -> String {
         let mut names: Vec<&str> = Vec::new();
-        for (_, _, s) in &self.0 {
+        let mut seen: HashSet<&str> = HashSet::new();
+        for s in &self.steps {
             for n in [s.label.as_deref(), rule_of(s)].into_iter().flatten() {
-                if !names.contains(&n) {
+                if seen.insert(n) {
                     names.push(n);
                 }
             }
@@ -105,7 +115,7 @@ impl<'a> Steps<'a> {
     }
 
     fn into_steps(self) -> Vec<Step> {
-        self.0.into_iter().map(|(_, _, s)| s).collect()
+        self.steps
     }
 }
 
@@ -285,7 +295,7 @@ fn comparison<'a>(input: &'a str, what: &str) -> PResult<'a, (ThresholdOp, f64)>
 }
 
 /// `of STEP` or `of any (STEP, ...)`.
-fn sources<'a>(input: &'a str, steps: &mut Steps<'a>) -> Result<&'a str, Err<PError<'a>>> {
+fn sources<'a>(input: &'a str, steps: &mut Steps) -> Result<&'a str, Err<PError<'a>>> {
     let (rest, _) = expect(keyword("of"), "'of' and the steps")(input)?;
     let at = skip(rest);
     if let Ok((r, _)) = preceded(keyword("any"), symbol('(')).parse(at) {
@@ -300,7 +310,7 @@ fn sources<'a>(input: &'a str, steps: &mut Steps<'a>) -> Result<&'a str, Err<PEr
 /// (else `too_few`, at the `)`), a trailing comma allowed.
 fn step_list<'a>(
     input: &'a str,
-    steps: &mut Steps<'a>,
+    steps: &mut Steps,
     min: usize,
     too_few: &str,
 ) -> PResult<'a, ()> {
@@ -331,7 +341,7 @@ fn step_list<'a>(
 }
 
 /// `LABEL: SOURCE` or `SOURCE`, added to `steps`.
-fn step<'a>(input: &'a str, steps: &mut Steps<'a>) -> PResult<'a, ()> {
+fn step<'a>(input: &'a str, steps: &mut Steps) -> PResult<'a, ()> {
     let at = skip(input);
     let (body, label) = match rule_id(at) {
         Ok((r, l)) => match symbol(':')(r) {
@@ -386,15 +396,16 @@ fn inline(input: &str, on: EventKind) -> PResult<'_, Source> {
 }
 
 /// `by KEY, ...`, if there.
-fn group<'a>(input: &'a str, steps: &Steps<'a>) -> PResult<'a, Vec<GroupKey>> {
+fn group<'a>(input: &'a str, steps: &Steps) -> PResult<'a, Vec<GroupKey>> {
     let Ok((mut rest, _)) = keyword("by")(input) else {
         return Ok((input, Vec::new()));
     };
     let mut keys: Vec<GroupKey> = Vec::new();
+    let mut names: HashSet<String> = HashSet::new();
     loop {
         let at = skip(rest);
         let (r, key) = group_key(at, steps)?;
-        if keys.iter().any(|k| k.name.eq_ignore_ascii_case(&key.name)) {
+        if !names.insert(key.name.to_ascii_lowercase()) {
             return Err(failure(
                 at,
                 format!("the group key '{}' is given twice", key.name),
@@ -409,7 +420,7 @@ fn group<'a>(input: &'a str, steps: &Steps<'a>) -> PResult<'a, Vec<GroupKey>> {
 }
 
 /// `FIELD_NAME` or `NAME = (REF: FIELD, ...)`.
-fn group_key<'a>(at: &'a str, steps: &Steps<'a>) -> PResult<'a, GroupKey> {
+fn group_key<'a>(at: &'a str, steps: &Steps) -> PResult<'a, GroupKey> {
     let Ok((rest, name)) = word(at) else {
         return Err(failure(
             at,
@@ -435,6 +446,7 @@ fn group_key<'a>(at: &'a str, steps: &Steps<'a>) -> PResult<'a, GroupKey> {
         format!("'(' and the field of each step, as in {name} = (logon: TargetUserName, tool: User)"),
     )(after_eq)?;
     let mut fields: Vec<(String, crate::ast::Field)> = Vec::new();
+    let mut named: HashSet<&str> = HashSet::new();
     loop {
         let at = skip(rest);
         if let Ok((r, _)) = char::<_, PError>(')').parse(at) {
@@ -461,7 +473,7 @@ fn group_key<'a>(at: &'a str, steps: &Steps<'a>) -> PResult<'a, GroupKey> {
         if !steps.refers_to(step_ref) {
             return Err(failure(at, steps.unknown(step_ref)));
         }
-        if fields.iter().any(|(s, _)| s == step_ref) {
+        if !named.insert(step_ref) {
             return Err(failure(
                 at,
                 format!("step '{step_ref}' is given twice in the group key '{name}'"),
