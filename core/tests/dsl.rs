@@ -1489,6 +1489,27 @@ fn hostile_correlations_end_quickly() {
     assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
 }
 
+#[test]
+fn the_documented_correlations_parse() {
+    let doc = include_str!("../../docs/rule-language.md");
+    let mut found = 0;
+    for block in doc.split("```").skip(1).step_by(2) {
+        let block = block.strip_prefix('\n').unwrap_or(block);
+        if !block.contains("correlation ") || block.starts_with("EXPR") || block.contains(": in rule ") {
+            continue;
+        }
+        let parsed = landwatch::dsl::parse("doc.lw", block).unwrap_or_else(|e| panic!("{e}\n{block}"));
+        found += parsed.correlations.len();
+        // And each prints and reads back.
+        let again = landwatch::dsl::parse("doc.lw", &landwatch::dsl::print(&parsed)).unwrap();
+        assert_eq!(again.correlations.len(), parsed.correlations.len());
+        for ((a, _), (b, _)) in again.correlations.iter().zip(&parsed.correlations) {
+            assert_eq!(a, b);
+        }
+    }
+    assert_eq!(found, 6);
+}
+
 // ---- properties ----
 
 /// Text of any characters, favouring those the syntax cares about.
