@@ -12,7 +12,7 @@ use nom::{Err, Parser};
 use super::lexer::{
     blank, failure, found, keyword, number, skip, string, symbol, word, PError, PResult,
 };
-use super::parser::{expect, starts_rule, value_token, MAX_DEPTH};
+use super::parser::{expect, starts_block, value_token, MAX_DEPTH};
 use crate::ast::{CmpOp, Expr, Field, FieldForm, Op, Predicate, Quantifier};
 use crate::schema;
 
@@ -28,8 +28,11 @@ pub(super) fn when_end(input: &str) -> PResult<'_, ()> {
     if at.starts_with(')') {
         return Err(failure(at, "unbalanced ')': no '(' to close"));
     }
-    if starts_rule(at) {
-        return Err(failure(at, "expected '}' to end the rule, found 'rule'"));
+    if let Some(next) = starts_block(at) {
+        return Err(failure(
+            at,
+            format!("expected '}}' to end the rule, found '{next}'"),
+        ));
     }
     Err(failure(
         at,
@@ -144,6 +147,20 @@ fn field(input: &str) -> PResult<'_, Field> {
             format!("expected a field name, 'not' or '(', found the keyword '{name}'"),
         ));
     }
+    form(rest, name)
+}
+
+/// A field outside a condition (in a correlation): `NAME`, `NAME.raw` or
+/// `NAME.decoded`, else an error saying `what` was expected.
+pub(super) fn named_field<'a>(input: &'a str, what: &str) -> PResult<'a, Field> {
+    let at = skip(input);
+    let (rest, name) =
+        word(at).map_err(|_| failure(at, format!("expected {what}, found {}", found(at))))?;
+    form(rest, name)
+}
+
+/// The form suffix after the field `name`, if any, and the field.
+fn form<'a>(rest: &'a str, name: &str) -> PResult<'a, Field> {
     let name = schema::canonical_name(name);
     let Ok((after_dot, _)) = char::<_, PError>('.').parse(rest) else {
         return Ok((rest, Field::new(name)));

@@ -3,6 +3,7 @@
 //! reference for rule authors.
 
 mod condition;
+mod correlate;
 mod lexer;
 mod parser;
 mod printer;
@@ -27,13 +28,10 @@ pub struct Parsed {
 }
 
 /// Parses every rule and correlation in `text`; `file` names the source in
-/// errors. On error, parsing resumes at the next rule, and every error found
-/// is returned.
+/// errors. On error, parsing resumes at the next rule or correlation, and
+/// every error found is returned.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, RuleErrors> {
-    parser::parse_file(file, text).map(|rules| Parsed {
-        rules,
-        correlations: Vec::new(),
-    })
+    parser::parse_file(file, text)
 }
 
 /// Prints one rule as source that parses back to the same ast.
@@ -44,4 +42,23 @@ pub fn print_rule(rule: &Rule) -> String {
 /// Prints rules separated by blank lines.
 pub fn print_rules(rules: &[Rule]) -> String {
     rules.iter().map(print_rule).collect::<Vec<_>>().join("\n")
+}
+
+/// Prints one correlation as source that parses back to the same ast.
+///
+/// The ast must be one the DSL can write: ids, labels and group key names
+/// in the shape the parser reads, steps (two or more in a sequence), a
+/// non-empty threshold, and windows in whole milliseconds. A window with a
+/// finer part (only other loaders make one) is printed rounded up to the
+/// next millisecond, so it does not parse back to the same ast.
+pub fn print_correlation(correlation: &Correlation) -> String {
+    printer::correlation(correlation)
+}
+
+/// Prints what a source defines: its rules, then its correlations, separated
+/// by blank lines. Origins are not printed.
+pub fn print(parsed: &Parsed) -> String {
+    let rules = parsed.rules.iter().map(|(r, _)| print_rule(r));
+    let correlations = parsed.correlations.iter().map(|(c, _)| print_correlation(c));
+    rules.chain(correlations).collect::<Vec<_>>().join("\n")
 }

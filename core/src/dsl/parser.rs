@@ -1,6 +1,7 @@
 //! Rule files to asts with nom 8 combinators. Lexemes and the error type are
-//! in [`super::lexer`], conditions (`when:`) in [`super::condition`]; this
-//! file holds the structure: rules, their keys, and error recovery.
+//! in [`super::lexer`], conditions (`when:`) in [`super::condition`], the
+//! `correlate:` expression in [`super::correlate`]; this file holds the
+//! structure: rules and correlations, their keys, and error recovery.
 //!
 //! Parsers return `Err::Error` while another reading may still apply and
 //! `Err::Failure` once committed ([`expect`] is `cut` with a message), so an
@@ -20,8 +21,9 @@ use super::lexer::{
     PResult,
 };
 use super::condition::{or_expr, when_end};
-use super::Origin;
-use crate::ast::{EventKind, Expr, Level, Rule, Value};
+use super::correlate::{correlate, Correlate};
+use super::{Origin, Parsed};
+use crate::ast::{Correlation, EventKind, Expr, Level, Rule, Value};
 use crate::error::{RuleError, RuleErrors};
 
 /// How deep parentheses and `not` may nest.
@@ -30,20 +32,80 @@ pub(super) const MAX_DEPTH: usize = 64;
 /// Errors reported from one file before giving up on the rest.
 pub(super) const MAX_ERRORS: usize = 100;
 
-const KEYS: [&str; 7] = [
-    "title",
-    "level",
-    "tags",
-    "references",
-    "description",
-    "on",
-    "when",
-];
-const KEY_LIST: &str = "title, level, tags, references, description, on or when";
+/// The two kinds of block a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Block {
+    Rule,
+    Correlation,
+}
 
-pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, RuleErrors> {
-    let mut rules: Vec<(Rule, Origin)> = Vec::new();
-    let mut first_seen: HashMap<String, (usize, usize)> = HashMap::new();
+impl Block {
+    fn word(self) -> &'static str {
+        match self {
+            Block::Rule => "rule",
+            Block::Correlation => "correlation",
+        }
+    }
+
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Block::Rule => &[
+                "title",
+                "level",
+                "tags",
+                "references",
+                "description",
+                "on",
+                "when",
+            ],
+            Block::Correlation => &[
+                "title",
+                "level",
+                "tags",
+                "references",
+                "description",
+                "generate",
+                "correlate",
+            ],
+        }
+    }
+
+    fn key_list(self) -> &'static str {
+        match self {
+            Block::Rule => "title, level, tags, references, description, on or when",
+            Block::Correlation => {
+                "title, level, tags, references, description, generate or correlate"
+            }
+        }
+    }
+}
+
+/// One block, read.
+enum Item {
+    Rule(Rule),
+    Correlation(Correlation),
+}
+
+impl Item {
+    fn id(&self) -> &str {
+        match self {
+            Item::Rule(r) => &r.id,
+            Item::Correlation(c) => &c.id,
+        }
+    }
+
+    fn kind(&self) -> Block {
+        match self {
+            Item::Rule(_) => Block::Rule,
+            Item::Correlation(_) => Block::Correlation,
+        }
+    }
+}
+
+pub(super) fn parse_file(file: &str, text: &str) -> Result<Parsed, RuleErrors> {
+    let mut parsed = Parsed::default();
+    // Ids are unique across rules and correlations.
+    let mut first_seen: HashMap<String, (Block, usize, usize)> = HashMap::new();
     let mut errors: Vec<RuleError> = Vec::new();
     let mut lines = Lines::new(text);
     let mut rest = text;
@@ -53,32 +115,41 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, 
             break;
         }
         let start = offset(text, rest);
-        let (id, parsed) = match head(rest) {
-            Ok((after, id)) => (Some(id), rule(rest, id, after)),
+        let (id, result) = match head(rest) {
+            Ok((after, (kind, id))) => (Some(id), block(rest, kind, id, after)),
             Err(e) => (None, Err(e)),
         };
-        match parsed {
-            Ok((after, rule)) => {
+        match result {
+            Ok((after, item)) => {
                 let (line, column) = lines.position(start);
-                if let Some(&(l, c)) = first_seen.get(&rule.id) {
+                let (id, kind) = (item.id(), item.kind());
+                if let Some(&(first, l, c)) = first_seen.get(id) {
+                    let what = if first == kind {
+                        String::new()
+                    } else {
+                        format!(", as a {},", first.word())
+                    };
                     errors.push(RuleError::at(
                         file,
                         text,
                         start,
-                        Some(&rule.id),
+                        Some(id),
                         format!(
-                            "duplicate rule id '{}' (first defined at {file}:{l}:{c})",
-                            rule.id
+                            "duplicate {} id '{id}' (first defined{what} at {file}:{l}:{c})",
+                            kind.word()
                         ),
                     ));
                 } else {
-                    first_seen.insert(rule.id.clone(), (line, column));
+                    first_seen.insert(id.to_string(), (kind, line, column));
                     let origin = Origin {
                         file: file.to_string(),
                         line,
                         column,
                     };
-                    rules.push((rule, origin));
+                    match item {
+                        Item::Rule(r) => parsed.rules.push((r, origin)),
+                        Item::Correlation(c) => parsed.correlations.push((c, origin)),
+                    }
                 }
                 rest = after;
             }
@@ -109,7 +180,7 @@ pub(super) fn parse_file(file: &str, text: &str) -> Result<Vec<(Rule, Origin)>, 
         }
     }
     if errors.is_empty() {
-        Ok(rules)
+        Ok(parsed)
     } else {
         Err(RuleErrors(errors))
     }
@@ -159,10 +230,10 @@ impl<'t> Lines<'t> {
     }
 }
 
-/// Where to go on after an error at `error_at` in the rule starting at
-/// `start`: the first line that begins (after blanks) with `rule` and a
-/// blank, from the error's line on but after the rule's first line. A
-/// missing `}` thus loses only its own rule.
+/// Where to go on after an error at `error_at` in the block starting at
+/// `start`: the first line that begins (after blanks) with `rule` or
+/// `correlation` and a blank, from the error's line on but after the
+/// block's first line. A missing `}` thus loses only its own block.
 fn resync(text: &str, start: usize, error_at: usize) -> usize {
     let line_start = |o: usize| {
         text.get(..o)
@@ -181,10 +252,8 @@ fn resync(text: &str, start: usize, error_at: usize) -> usize {
     while pos < text.len() {
         let line = text.get(pos..).unwrap_or("");
         let t = line.trim_start_matches(|c: char| c.is_whitespace() && c != '\n');
-        if let Some(after) = t.strip_prefix("rule") {
-            if after.starts_with(char::is_whitespace) {
-                return pos;
-            }
+        if starts_block(t).is_some() {
+            return pos;
         }
         pos = next_line(pos);
     }
@@ -207,16 +276,21 @@ pub(super) fn expect<'a, O>(
     }
 }
 
-/// `rule ID`: the id.
-fn head(input: &str) -> PResult<'_, &str> {
-    preceded(
-        expect(keyword("rule"), "'rule'"),
-        expect(
-            preceded(blank, rule_id),
-            "a rule id such as lotl.certutil_download",
-        ),
-    )
-    .parse(input)
+/// `rule ID` or `correlation ID`: which, and the id.
+fn head(input: &str) -> PResult<'_, (Block, &str)> {
+    let (rest, kind) = expect(
+        alt((
+            map(keyword("rule"), |_| Block::Rule),
+            map(keyword("correlation"), |_| Block::Correlation),
+        )),
+        "'rule' or 'correlation'",
+    )(input)?;
+    let example = match kind {
+        Block::Rule => "a rule id such as lotl.certutil_download",
+        Block::Correlation => "a correlation id such as cred.account_many_hosts",
+    };
+    let (rest, id) = expect(preceded(blank, rule_id), example)(rest)?;
+    Ok((rest, (kind, id)))
 }
 
 /// A key and its value.
@@ -228,48 +302,71 @@ enum Entry {
     Description(String),
     On(EventKind),
     When(Expr),
+    Generate(bool),
+    Correlate(Correlate),
 }
 
-/// `{ key: value ... }` after the id; `start` is the input at `rule`.
-fn rule<'a>(start: &'a str, id: &str, input: &'a str) -> PResult<'a, Rule> {
+/// `{ key: value ... }` after the id; `start` is the input at `rule` or
+/// `correlation`.
+fn block<'a>(start: &'a str, kind: Block, id: &str, input: &'a str) -> PResult<'a, Item> {
     let close = |i: &'a str| {
         let at = skip(i);
-        if starts_rule(at) {
-            return Err(failure(at, "expected '}' to end the rule, found 'rule'"));
+        if let Some(next) = starts_block(at) {
+            return Err(failure(
+                at,
+                format!("expected '}}' to end the {}, found '{next}'", kind.word()),
+            ));
         }
-        expect(symbol('}'), format!("a key ({KEY_LIST}) or '}}'"))(at)
+        expect(symbol('}'), format!("a key ({}) or '}}'", kind.key_list()))(at)
     };
     let (rest, entries) = delimited(
-        expect(symbol('{'), "'{' after the rule id"),
-        many0(entry),
+        expect(symbol('{'), format!("'{{' after the {} id", kind.word())),
+        many0(|i| entry(i, kind)),
         close,
     )
     .parse(input)?;
-    let rule = build(start, id, entries)?;
-    Ok((rest, rule))
+    let item = match kind {
+        Block::Rule => Item::Rule(build_rule(start, id, entries)?),
+        Block::Correlation => Item::Correlation(build_correlation(start, id, entries)?),
+    };
+    Ok((rest, item))
 }
 
-/// Whether the next rule starts at `at`: `rule` and a blank.
-pub(super) fn starts_rule(at: &str) -> bool {
-    at.strip_prefix("rule")
-        .is_some_and(|r| r.starts_with(char::is_whitespace))
+/// Whether the next block starts at `at`: `rule` or `correlation` and a
+/// blank. The word, if so.
+pub(super) fn starts_block(at: &str) -> Option<&'static str> {
+    ["rule", "correlation"].into_iter().find(|w| {
+        at.strip_prefix(w)
+            .is_some_and(|r| r.starts_with(char::is_whitespace))
+    })
+}
+
+/// Why `key`, followed by `:`, is no key of a `kind` block.
+fn unknown_key(key: &str, kind: Block) -> String {
+    let lower = key.to_ascii_lowercase();
+    if kind.keys().contains(&lower.as_str()) {
+        return format!("unknown key '{key}' (keys are lowercase: '{lower}')");
+    }
+    match (kind, lower.as_str()) {
+        (Block::Correlation, "on" | "when") => format!(
+            "'{key}' is not a key of a correlation: inline conditions go in the steps of 'correlate:', such as logon(LogonType == 3)"
+        ),
+        (Block::Rule, "generate" | "correlate") => format!(
+            "unknown key '{key}' (a key of correlations, written 'correlation ID {{ ... }}'; a rule takes {})",
+            kind.key_list()
+        ),
+        _ => format!("unknown key '{key}' (expected one of {})", kind.key_list()),
+    }
 }
 
 /// One `key: value`. Not a word here: an `Error`, and the entries end.
-fn entry(input: &str) -> PResult<'_, (&str, Entry)> {
+fn entry(input: &str, kind: Block) -> PResult<'_, (&str, Entry)> {
     let at = skip(input);
     let (after_key, key) = word(at)?;
-    let known = KEYS.contains(&key);
+    let known = kind.keys().contains(&key);
     let rest = match symbol(':')(after_key) {
         Ok((rest, _)) if known => rest,
-        Ok(_) => {
-            let hint = if KEYS.contains(&key.to_ascii_lowercase().as_str()) {
-                format!("keys are lowercase: '{}'", key.to_ascii_lowercase())
-            } else {
-                format!("expected one of {KEY_LIST}")
-            };
-            return Err(failure(at, format!("unknown key '{key}' ({hint})")));
-        }
+        Ok(_) => return Err(failure(at, unknown_key(key, kind))),
         Err(_) if known => {
             let a = skip(after_key);
             return Err(failure(
@@ -280,7 +377,7 @@ fn entry(input: &str) -> PResult<'_, (&str, Entry)> {
         Err(_) => {
             return Err(failure(
                 at,
-                format!("expected a key ({KEY_LIST}) or '}}', found '{key}'"),
+                format!("expected a key ({}) or '}}', found '{key}'", kind.key_list()),
             ))
         }
     };
@@ -321,32 +418,45 @@ fn entry(input: &str) -> PResult<'_, (&str, Entry)> {
             Entry::References,
         )
         .parse(rest)?,
+        "generate" => map(
+            enum_word(parse_bool, "'generate' value", "true or false"),
+            Entry::Generate,
+        )
+        .parse(rest)?,
+        "correlate" => map(correlate, Entry::Correlate).parse(rest)?,
         _ => map(terminated(|i| or_expr(i, 0), when_end), Entry::When).parse(rest)?,
     };
     Ok((rest, (at, e)))
 }
 
+fn parse_bool(w: &str) -> Option<bool> {
+    if w.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if w.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// Fills a key's slot, or fails at the key if it was given before.
+fn set<'a, T>(slot: &mut Option<T>, v: T, at: &'a str, key: &str) -> Result<(), Err<PError<'a>>> {
+    if slot.is_some() {
+        return Err(failure(
+            at,
+            format!("'{key}' is given twice (each key at most once)"),
+        ));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
 /// Checks the keys of one rule and builds it.
-fn build<'a>(
+fn build_rule<'a>(
     start: &'a str,
     id: &str,
     entries: Vec<(&'a str, Entry)>,
 ) -> Result<Rule, Err<PError<'a>>> {
-    fn set<'a, T>(
-        slot: &mut Option<T>,
-        v: T,
-        at: &'a str,
-        key: &str,
-    ) -> Result<(), Err<PError<'a>>> {
-        if slot.is_some() {
-            return Err(failure(
-                at,
-                format!("'{key}' is given twice (each key at most once)"),
-            ));
-        }
-        *slot = Some(v);
-        Ok(())
-    }
     let (mut title, mut level, mut tags, mut references) = (None, None, None, None);
     let (mut description, mut on, mut when) = (None, None, None);
     for (at, e) in entries {
@@ -358,6 +468,8 @@ fn build<'a>(
             Entry::Description(v) => set(&mut description, v, at, "description")?,
             Entry::On(v) => set(&mut on, v, at, "on")?,
             Entry::When(v) => set(&mut when, v, at, "when")?,
+            // `entry` reads these keys only in correlations.
+            Entry::Generate(_) | Entry::Correlate(_) => {}
         }
     }
     let missing = |key: &str| failure(start, format!("rule '{id}' has no '{key}' (required)"));
@@ -370,6 +482,48 @@ fn build<'a>(
         description,
         on: on.unwrap_or(EventKind::Any),
         when: when.ok_or_else(|| missing("when"))?,
+    })
+}
+
+/// Checks the keys of one correlation and builds it.
+fn build_correlation<'a>(
+    start: &'a str,
+    id: &str,
+    entries: Vec<(&'a str, Entry)>,
+) -> Result<Correlation, Err<PError<'a>>> {
+    let (mut title, mut level, mut tags, mut references) = (None, None, None, None);
+    let (mut description, mut generate, mut corr) = (None, None, None);
+    for (at, e) in entries {
+        match e {
+            Entry::Title(v) => set(&mut title, v, at, "title")?,
+            Entry::Level(v) => set(&mut level, v, at, "level")?,
+            Entry::Tags(v) => set(&mut tags, v, at, "tags")?,
+            Entry::References(v) => set(&mut references, v, at, "references")?,
+            Entry::Description(v) => set(&mut description, v, at, "description")?,
+            Entry::Generate(v) => set(&mut generate, v, at, "generate")?,
+            Entry::Correlate(v) => set(&mut corr, v, at, "correlate")?,
+            // `entry` reads these keys only in rules.
+            Entry::On(_) | Entry::When(_) => {}
+        }
+    }
+    let missing =
+        |key: &str| failure(start, format!("correlation '{id}' has no '{key}' (required)"));
+    let title = title.ok_or_else(|| missing("title"))?;
+    let level = level.ok_or_else(|| missing("level"))?;
+    let c = corr.ok_or_else(|| missing("correlate"))?;
+    Ok(Correlation {
+        id: id.to_string(),
+        title,
+        level,
+        tags: tags.unwrap_or_default(),
+        references: references.unwrap_or_default(),
+        description,
+        generate: generate.unwrap_or(true),
+        measure: c.measure,
+        steps: c.steps,
+        group_by: c.group_by,
+        window: c.window,
+        hours: c.hours,
     })
 }
 
@@ -428,6 +582,20 @@ mod tests {
         assert_eq!(resync(text, 0, b), b);
         // The error on the rule's own line: resume after it.
         assert_eq!(resync("rule rule a", 0, 5), 11);
+        // Correlations start blocks too; a word that only begins like one
+        // does not.
+        let text = "correlation a {\n  x ??\n  correlations\n\tcorrelation b {}";
+        let b = text.find("\tcorrelation b").unwrap_or(0);
+        assert_eq!(resync(text, 0, text.find("??").unwrap_or(0)), b);
+    }
+
+    #[test]
+    fn blocks_start_with_their_word_and_a_blank() {
+        assert_eq!(starts_block("rule a"), Some("rule"));
+        assert_eq!(starts_block("correlation\na"), Some("correlation"));
+        assert_eq!(starts_block("rules a"), None);
+        assert_eq!(starts_block("correlation"), None);
+        assert_eq!(starts_block("Rule a"), None);
     }
 
     #[test]
