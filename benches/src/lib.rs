@@ -63,7 +63,8 @@ pub fn sysmon_events(n: usize, seed: u64) -> Vec<String> {
                 "EventID": 1,
                 "Channel": "Microsoft-Windows-Sysmon/Operational",
                 "Computer": rng.pick(&hosts),
-                "UtcTime": format!("2026-11-03 10:{:02}:{:02}.{:03}", (i / 60) % 60, i % 60, i % 1000),
+                // Ten events a second, in order, from 10:00.
+                "UtcTime": format!("2026-11-03 {:02}:{:02}:{:02}.{:03}", 10 + i / 36_000 % 14, i / 600 % 60, i / 10 % 60, i % 10 * 100),
                 "ProcessGuid": format!("{{5AA13A44-D441-68FC-{:04X}-000000004002}}", i % 65536),
                 "ProcessId": 1000 + (i % 60000),
                 "Image": image,

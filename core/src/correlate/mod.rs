@@ -2,19 +2,21 @@
 //! [`crate::Scanner`].
 //!
 //! The stateless half (matching) turns each event into a [`Prepared`]: its
-//! time, its detections, and a [`Feed`] for each correlation step it
-//! matched (with the group values and the measured value read from it).
-//! Here prepared events are ordered by event time within the allowed
-//! lateness (a min-heap released as the watermark, the latest time seen
-//! less the lateness, passes them), so that a stream shuffled within the
-//! lateness gives the same detections as the sorted one. Each released feed
-//! updates its group's [`window::Window`]; a firing becomes a detection,
-//! and feeds the correlations that chain this one.
+//! time, its detections, and an input for each correlation it feeds (the
+//! steps it matched, its group values, the value the measure reads). Here
+//! prepared events are ordered by event time within the allowed lateness:
+//! they wait until the watermark (the latest time every source has reached)
+//! less the lateness passes them, so that a stream shuffled within the
+//! lateness gives the same detections as the sorted one. Each released
+//! input updates its group's [`window::Window`] (see [`groups`]); a firing
+//! becomes a detection and an input of the correlations that chain it.
 //!
 //! Memory is bounded: groups whose latest event left the window are dropped
 //! as event time advances; past the caps on groups and bytes, the groups
 //! touched longest ago are evicted and counted.
 
+mod groups;
+pub(crate) mod input;
 pub(crate) mod persist;
 pub(crate) mod plan;
 pub(crate) mod quantile;
@@ -22,16 +24,15 @@ pub(crate) mod window;
 pub(crate) mod zones;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, VecDeque};
+use std::collections::{BinaryHeap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ast::Hours;
-use crate::compile::{parse_number, Rules};
+use crate::compile::Rules;
 use crate::event::{EventTime, Location, SourceId};
-use crate::scan::{Correlated, Detection, EventRef, ScanOptions, TimeMissing};
-use plan::{MeasurePlan, ValueSource};
-use window::{fold, Fired, Operand, Window};
+use crate::scan::{Detection, ScanOptions, TimeMissing};
+use groups::{Completing, CorrState};
+pub(crate) use input::Packed;
 pub use zones::{Zones, ZonesError};
 
 /// One event's stateless half done: what the correlating half needs.
@@ -45,10 +46,11 @@ pub struct Prepared {
     pub(crate) source: Option<SourceId>,
     pub(crate) time: Option<EventTime>,
     pub(crate) location: Option<Location>,
-    pub(crate) context: Option<Box<Context>>,
+    /// Its context and correlation inputs, when it has a detection or an
+    /// input.
+    pub(crate) packed: Option<Packed>,
     /// The event's stateless detections, context filled in.
     pub(crate) detections: Vec<Detection>,
-    pub(crate) feeds: Vec<Feed>,
 }
 
 impl Prepared {
@@ -65,55 +67,21 @@ impl Prepared {
 
     /// Whether any correlation takes this event.
     pub fn feeds_correlations(&self) -> bool {
-        !self.feeds.is_empty()
+        self.packed.as_ref().is_some_and(|p| !p.feeds.is_empty())
     }
 }
 
-/// The context of an event that a detection carries, owned.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Context {
-    pub host: Option<String>,
-    pub user: Option<String>,
-    pub channel: Option<String>,
-    pub event_id: Option<u32>,
-    pub record: Option<u64>,
-}
-
-/// One event's input to one correlation: the steps it matched, its group
-/// values as written, and the value the measure reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub(crate) struct Feed {
-    pub corr: u32,
-    /// Bit `s` for step `s`.
-    pub steps: u64,
-    pub key: Vec<String>,
-    pub operand: Option<String>,
-}
-
-/// Counters of the correlating half, part of [`crate::ScanStats`].
+/// Counters of the correlating half.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CorrelationStats {
-    /// Events that had a detection or fed a correlation but no readable
-    /// time: correlations skipped them.
+pub(crate) struct CorrelationStats {
     pub no_time: u64,
-    /// Events older than the allowed lateness behind the latest time seen:
-    /// correlations skipped them (their stateless detections were kept).
     pub late: u64,
-    /// Correlation inputs without a group value (absent, empty or `-`), or
-    /// without the value the measure reads (not a number, not in a zone).
     pub no_value: u64,
-    /// Groups dropped because their events left the window.
     pub expired: u64,
-    /// Groups evicted to stay within the caps on groups and bytes.
     pub evicted: u64,
-    /// Events released before the lateness had passed, to stay within the
-    /// cap on events waiting.
     pub forced: u64,
-    /// Groups held now.
     pub groups: u64,
-    /// Rough bytes of correlation state held now.
     pub state_bytes: u64,
-    /// Events waiting for the lateness to pass.
     pub pending: u64,
 }
 
@@ -125,9 +93,15 @@ pub(crate) struct Pending {
     pub prepared: Prepared,
 }
 
+impl Pending {
+    fn key(&self) -> (i64, u64) {
+        (self.time, self.seq)
+    }
+}
+
 impl PartialEq for Pending {
     fn eq(&self, o: &Pending) -> bool {
-        (self.time, self.seq) == (o.time, o.seq)
+        self.key() == o.key()
     }
 }
 impl Eq for Pending {}
@@ -138,7 +112,61 @@ impl PartialOrd for Pending {
 }
 impl Ord for Pending {
     fn cmp(&self, o: &Pending) -> std::cmp::Ordering {
-        (self.time, self.seq).cmp(&(o.time, o.seq))
+        self.key().cmp(&o.key())
+    }
+}
+
+/// Events waiting for the lateness to pass, in time order: those that came
+/// in order queue (most streams are nearly sorted: no heap work), the
+/// others go to a heap, and release takes the earlier of the two fronts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Waiting {
+    pub queue: VecDeque<Pending>,
+    pub heap: BinaryHeap<Reverse<Pending>>,
+}
+
+impl Waiting {
+    pub fn len(&self) -> usize {
+        self.queue.len() + self.heap.len()
+    }
+
+    fn push(&mut self, p: Pending) {
+        if self.queue.back().is_none_or(|b| b.key() <= p.key()) {
+            self.queue.push_back(p);
+        } else {
+            self.heap.push(Reverse(p));
+        }
+    }
+
+    /// The time of the earliest waiting event.
+    fn first(&self) -> Option<i64> {
+        match (self.queue.front(), self.heap.peek()) {
+            (Some(q), Some(Reverse(h))) => Some(q.key().min(h.key()).0),
+            (Some(q), None) => Some(q.time),
+            (None, Some(Reverse(h))) => Some(h.time),
+            (None, None) => None,
+        }
+    }
+
+    fn pop(&mut self) -> Option<Pending> {
+        let from_heap = match (self.queue.front(), self.heap.peek()) {
+            (Some(q), Some(Reverse(h))) => h.key() < q.key(),
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        if from_heap {
+            self.heap.pop().map(|Reverse(p)| p)
+        } else {
+            self.queue.pop_front()
+        }
+    }
+
+    /// Every waiting event, in order.
+    pub fn sorted(&self) -> Vec<Pending> {
+        let mut all: Vec<Pending> = self.queue.iter().cloned().collect();
+        all.extend(self.heap.iter().map(|Reverse(p)| p.clone()));
+        all.sort();
+        all
     }
 }
 
@@ -153,48 +181,71 @@ pub(crate) struct SourceState {
     pub open: bool,
 }
 
-/// One correlation's groups.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CorrState {
-    pub groups: Vec<Option<Group>>,
-    /// Bumped when a slot is freed, so that FIFO entries of the group that
-    /// held it go stale.
-    pub generations: Vec<u32>,
-    pub free: Vec<u32>,
-    pub index: HashMap<Box<[u8]>, u32>,
-    /// (time touched, group, generation), in time order: the groups whose
-    /// latest event is oldest come first.
-    pub fifo: VecDeque<(i64, u32, u32)>,
-    /// When the correlation first took an event (first-seen learning).
-    pub learn_from: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Group {
-    pub key: Box<[u8]>,
-    pub touched: i64,
-    pub window: Window,
-    pub bytes: usize,
-}
-
-/// Fixed bytes of a group besides its window.
-const GROUP_BYTES: usize = 96;
-/// Bytes of one FIFO entry.
-const FIFO_BYTES: usize = 16;
-
 /// The correlating half of a scanner.
 #[derive(Debug, Clone)]
 pub(crate) struct Correlator {
     pub sources: Vec<SourceState>,
-    pub pending: BinaryHeap<Reverse<Pending>>,
+    pub waiting: Waiting,
     pub seq: u64,
+    /// The latest time an event had, for [`TimeMissing::Previous`].
     pub last_time: Option<i64>,
     /// The latest time processed: windows only ever see time go forward.
     pub processed: Option<i64>,
     pub corrs: Vec<CorrState>,
+    /// Groups held, and their estimated bytes, over every correlation.
     pub groups: usize,
     pub bytes: usize,
     pub stats: CorrelationStats,
+    /// The file names events cite, by index (windows hold the index).
+    pub files: Files,
+    /// A group key folded for lookup, reused.
+    scratch: Vec<u8>,
+}
+
+/// File names, each once: windows hold an index, not a reference count.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Files {
+    pub names: Vec<std::sync::Arc<str>>,
+    index: std::collections::HashMap<std::sync::Arc<str>, u32>,
+    /// The last name looked up, by pointer: a stream's events share theirs.
+    last: Option<(std::sync::Arc<str>, u32)>,
+}
+
+impl Files {
+    /// The index of a name, adding it when new.
+    pub fn intern(&mut self, name: &std::sync::Arc<str>) -> u32 {
+        if let Some((a, i)) = &self.last {
+            if std::sync::Arc::ptr_eq(a, name) || **a == **name {
+                return *i;
+            }
+        }
+        let i = match self.index.get(name) {
+            Some(&i) => i,
+            None => {
+                let i = self.names.len() as u32;
+                self.names.push(std::sync::Arc::clone(name));
+                self.index.insert(std::sync::Arc::clone(name), i);
+                i
+            }
+        };
+        self.last = Some((std::sync::Arc::clone(name), i));
+        i
+    }
+
+    pub fn get(&self, i: u32) -> Option<std::sync::Arc<str>> {
+        self.names.get(i as usize).cloned()
+    }
+
+    /// A table of these names (restored state).
+    pub fn from_names(names: Vec<String>) -> Files {
+        let mut f = Files::default();
+        for n in names {
+            let a: std::sync::Arc<str> = n.into();
+            f.index.entry(std::sync::Arc::clone(&a)).or_insert(f.names.len() as u32);
+            f.names.push(a);
+        }
+        f
+    }
 }
 
 impl Correlator {
@@ -204,7 +255,7 @@ impl Correlator {
                 open: true,
                 ..SourceState::default()
             }],
-            pending: BinaryHeap::new(),
+            waiting: Waiting::default(),
             seq: 0,
             last_time: None,
             processed: None,
@@ -212,6 +263,26 @@ impl Correlator {
             groups: 0,
             bytes: 0,
             stats: CorrelationStats::default(),
+            files: Files::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// A correlator of `n` correlations, without sources beyond the
+    /// implicit one (restore fills it in).
+    pub(crate) fn new_empty(n: usize) -> Correlator {
+        Correlator {
+            sources: Vec::new(),
+            waiting: Waiting::default(),
+            seq: 0,
+            last_time: None,
+            processed: None,
+            corrs: Vec::with_capacity(n),
+            groups: 0,
+            bytes: 0,
+            stats: CorrelationStats::default(),
+            files: Files::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -219,7 +290,7 @@ impl Correlator {
         CorrelationStats {
             groups: self.groups as u64,
             state_bytes: self.bytes as u64,
-            pending: self.pending.len() as u64,
+            pending: self.waiting.len() as u64,
             ..self.stats
         }
     }
@@ -253,7 +324,7 @@ impl Correlator {
             self.last_time = Some(t.as_nanos());
         }
         let ordered = env.options.ordered;
-        let relevant = !p.feeds.is_empty() || (ordered && !p.detections.is_empty());
+        let relevant = p.feeds_correlations() || (ordered && !p.detections.is_empty());
         if !relevant {
             out.append(&mut p.detections);
             return;
@@ -263,11 +334,10 @@ impl Correlator {
             out.append(&mut p.detections);
             return;
         };
-        let lateness = env.lateness();
         let src = p.source.map_or(0, |s| s.0 as usize);
         let src = if src < self.sources.len() { src } else { 0 };
         let s = &mut self.sources[src];
-        if s.max.is_some_and(|m| t < m.saturating_sub(lateness)) {
+        if s.max.is_some_and(|m| t < m.saturating_sub(env.lateness())) {
             self.stats.late += 1;
             out.append(&mut p.detections);
             return;
@@ -277,17 +347,16 @@ impl Correlator {
             out.append(&mut p.detections);
         }
         self.seq += 1;
-        self.pending.push(Reverse(Pending {
+        self.waiting.push(Pending {
             time: t,
             seq: self.seq,
             prepared: p,
-        }));
+        });
         self.release(env, out);
     }
 
-    /// The time up to which every source has gone (less nothing: the
-    /// lateness is taken off by the caller); `None` while a source that
-    /// counts has given nothing; `i64::MAX` when none counts.
+    /// The time every source that counts has reached; `None` while one has
+    /// given nothing; `i64::MAX` when none counts.
     fn watermark(&self) -> Option<i64> {
         let mut w = i64::MAX;
         for s in &self.sources {
@@ -300,17 +369,16 @@ impl Correlator {
 
     /// Processes the waiting events the watermark has passed, in time order.
     pub fn release(&mut self, env: &Env<'_>, out: &mut Vec<Detection>) {
-        let limit = self.watermark().map(|w| if w == i64::MAX { w } else { w.saturating_sub(env.lateness()) });
-        loop {
-            let due = match self.pending.peek() {
-                Some(Reverse(p)) => limit.is_some_and(|l| p.time <= l) || self.pending.len() > env.options.max_pending,
-                None => false,
-            };
-            if !due {
+        let limit = self
+            .watermark()
+            .map(|w| if w == i64::MAX { w } else { w.saturating_sub(env.lateness()) });
+        while let Some(first) = self.waiting.first() {
+            let due = limit.is_some_and(|l| first <= l);
+            if !due && self.waiting.len() <= env.options.max_pending {
                 break;
             }
-            let Some(Reverse(p)) = self.pending.pop() else { break };
-            if limit.is_none_or(|l| p.time > l) {
+            let Some(p) = self.waiting.pop() else { break };
+            if !due {
                 self.stats.forced += 1;
             }
             self.process(p, env, out);
@@ -319,219 +387,71 @@ impl Correlator {
 
     /// Ends the stream: every waiting event is processed.
     pub fn flush(&mut self, env: &Env<'_>, out: &mut Vec<Detection>) {
-        while let Some(Reverse(p)) = self.pending.pop() {
+        while let Some(p) = self.waiting.pop() {
             self.process(p, env, out);
         }
     }
 
     fn process(&mut self, p: Pending, env: &Env<'_>, out: &mut Vec<Detection>) {
         let now = p.time;
-        let Pending { mut prepared, .. } = p;
+        let mut prepared = p.prepared;
+        out.append(&mut prepared.detections);
         // Released behind an event already processed (after a forced
         // release, or behind a source that ran ahead): too late for windows
         // that only move forward.
         if self.processed.is_some_and(|t| now < t) {
-            self.stats.late += 1;
-            out.append(&mut prepared.detections);
+            if prepared.feeds_correlations() {
+                self.stats.late += 1;
+            }
             return;
         }
+        let Some(packed) = prepared.packed.as_ref().filter(|p| !p.feeds.is_empty()) else {
+            return;
+        };
         self.processed = Some(now);
         self.expire(now, env);
-        let Prepared {
-            position,
-            location,
-            context,
-            mut detections,
-            feeds,
-            ..
-        } = prepared;
-        out.append(&mut detections);
-        let ev = EventRef {
-            event: position,
-            file: location.as_ref().and_then(|l| l.file.clone()),
-            line: location.as_ref().map(|l| l.line),
-            record: context.as_ref().and_then(|c| c.record),
+        let ev = window::Entry {
             time: EventTime::from_nanos(now),
+            event: prepared.position,
+            line: prepared.location.as_ref().map_or(u64::MAX, |l| l.line),
+            record: packed.record.unwrap_or(u64::MAX),
+            file: match prepared.location.as_ref().and_then(|l| l.file.as_ref()) {
+                Some(f) => self.files.intern(f),
+                None => u32::MAX,
+            },
         };
         let event = Completing {
             ev: &ev,
-            location: location.as_ref(),
-            context: context.as_deref(),
+            location: prepared.location.as_ref(),
+            context: Some(packed),
         };
-        for f in feeds {
-            self.feed(f.corr, f.steps, f.key, f.operand, &event, env, out, 0);
+        let mut many: Vec<&str> = Vec::new();
+        for f in &packed.feeds {
+            let Some(cp) = env.rules.correlations.corrs.get(f.corr as usize) else { continue };
+            let keys = cp.keys.len();
+            // The values read once, on the stack unless there are many.
+            let mut few = [""; 8];
+            let mut n = 0;
+            many.clear();
+            for v in packed.values(f) {
+                if n < few.len() {
+                    few[n] = v;
+                } else {
+                    if many.is_empty() {
+                        many.extend_from_slice(&few);
+                    }
+                    many.push(v);
+                }
+                n += 1;
+            }
+            let all: &[&str] = if n <= few.len() { &few[..n] } else { &many };
+            if all.len() < keys {
+                continue;
+            }
+            let operand = all.get(keys).copied();
+            self.feed(f.corr, f.steps, &all[..keys], operand, &event, env, out, 0);
         }
         self.enforce_caps(env);
-    }
-
-    /// Drops the groups whose latest event has left their window.
-    fn expire(&mut self, now: i64, env: &Env<'_>) {
-        let plan = &env.rules.correlations;
-        for (ci, c) in self.corrs.iter_mut().enumerate() {
-            let Some(cp) = plan.corrs.get(ci) else { continue };
-            if matches!(cp.measure, MeasurePlan::FirstSeen { .. }) {
-                continue;
-            }
-            let from = now.saturating_sub(cp.window);
-            while let Some(&(t, id, generation)) = c.fifo.front() {
-                if t >= from {
-                    break;
-                }
-                c.fifo.pop_front();
-                self.bytes = self.bytes.saturating_sub(FIFO_BYTES);
-                let live = c.is_live(id, generation, t);
-                if live {
-                    remove_group(c, id, &mut self.groups, &mut self.bytes);
-                    self.stats.expired += 1;
-                }
-            }
-        }
-    }
-
-    /// Evicts the groups touched longest ago while over a cap.
-    fn enforce_caps(&mut self, env: &Env<'_>) {
-        let o = env.options;
-        while self.groups > o.max_groups || self.bytes > o.max_state_bytes {
-            // The oldest live FIFO front over every correlation.
-            let mut oldest: Option<(i64, usize)> = None;
-            for (ci, c) in self.corrs.iter_mut().enumerate() {
-                while let Some(&(t, id, generation)) = c.fifo.front() {
-                    let live = c.is_live(id, generation, t);
-                    if live {
-                        if oldest.is_none_or(|(ot, _)| t < ot) {
-                            oldest = Some((t, ci));
-                        }
-                        break;
-                    }
-                    c.fifo.pop_front();
-                    self.bytes = self.bytes.saturating_sub(FIFO_BYTES);
-                }
-            }
-            let Some((_, ci)) = oldest else { break };
-            let c = &mut self.corrs[ci];
-            if let Some((_, id, _)) = c.fifo.pop_front() {
-                self.bytes = self.bytes.saturating_sub(FIFO_BYTES);
-                remove_group(c, id, &mut self.groups, &mut self.bytes);
-                self.stats.evicted += 1;
-            }
-        }
-    }
-
-    /// One feed into correlation `ci`; a firing is reported and fed to the
-    /// correlations that chain this one.
-    #[allow(clippy::too_many_arguments)]
-    fn feed(
-        &mut self,
-        ci: u32,
-        steps: u64,
-        key: Vec<String>,
-        operand: Option<String>,
-        event: &Completing<'_>,
-        env: &Env<'_>,
-        out: &mut Vec<Detection>,
-        depth: usize,
-    ) {
-        let plan = &env.rules.correlations;
-        let Some(cp) = plan.corrs.get(ci as usize) else { return };
-        let now = event.ev.time;
-        if let Some(h) = cp.hours {
-            match env.zones.and_then(|z| z.in_business_hours(now)) {
-                Some(inside) if inside == (h == Hours::During) => {}
-                _ => return,
-            }
-        }
-        let operand = match (&cp.measure, operand) {
-            (m, Some(v)) if m.zone() => match env.zones.and_then(|z| z.zone_of(&v)) {
-                Some(zone) => Operand::Text(zone.to_string()),
-                None => {
-                    self.stats.no_value += 1;
-                    return;
-                }
-            },
-            (m, Some(v)) if m.numeric() => match parse_number(&v) {
-                Some(x) => Operand::Number(x),
-                None => {
-                    self.stats.no_value += 1;
-                    return;
-                }
-            },
-            (_, Some(v)) => Operand::Text(v),
-            (MeasurePlan::Count(_) | MeasurePlan::Sequence | MeasurePlan::Temporal(_), None) => Operand::None,
-            (_, None) => {
-                self.stats.no_value += 1;
-                return;
-            }
-        };
-        let c = &mut self.corrs[ci as usize];
-        let learn_from = *c.learn_from.get_or_insert(now.as_nanos());
-        let active = now.as_nanos() >= learn_from.saturating_add(cp.window);
-        let from = now.as_nanos().saturating_sub(cp.window);
-        let encoded = encode_key(&key);
-        let id = match c.index.get(&encoded[..]) {
-            Some(&id) => id,
-            None => {
-                let g = Group {
-                    key: encoded.clone(),
-                    touched: now.as_nanos(),
-                    window: Window::new(&cp.measure, cp.steps.len()),
-                    bytes: 0,
-                };
-                let id = match c.free.pop() {
-                    Some(id) => {
-                        c.groups[id as usize] = Some(g);
-                        id
-                    }
-                    None => {
-                        c.groups.push(Some(g));
-                        c.generations.push(0);
-                        (c.groups.len() - 1) as u32
-                    }
-                };
-                c.index.insert(encoded.clone(), id);
-                self.groups += 1;
-                self.bytes += GROUP_BYTES + 2 * encoded.len();
-                id
-            }
-        };
-        let Some(Some(g)) = c.groups.get_mut(id as usize) else { return };
-        let before = g.bytes;
-        g.window.expire(from, &cp.measure);
-        let fired = g.window.add(&cp.measure, steps, event.ev.clone(), operand, from, active, env.options.max_events);
-        g.touched = now.as_nanos();
-        g.bytes = g.window.bytes();
-        let generation = c.generations[id as usize];
-        self.bytes = (self.bytes + g.bytes).saturating_sub(before) + FIFO_BYTES;
-        c.fifo.push_back((now.as_nanos(), id, generation));
-        let Some(fired) = fired else { return };
-        let info = &env.rules.infos[cp.info as usize];
-        if cp.report {
-            out.push(detection(info, &cp.keys, &key, fired.clone(), event));
-        }
-        // Chains: this detection is an event of the correlations naming it.
-        if depth >= plan.corrs.len() {
-            return;
-        }
-        for t in &plan.chain_feeds[ci as usize] {
-            let Some(outer) = plan.corrs.get(t.corr as usize) else { continue };
-            let Some(step) = outer.steps.get(t.step as usize) else { continue };
-            let pick = |v: &ValueSource| match *v {
-                ValueSource::Group(i) => key.get(i as usize).cloned(),
-                ValueSource::Field(_) => None,
-            };
-            let Some(outer_key) = step.keys.iter().map(pick).collect::<Option<Vec<String>>>() else {
-                self.stats.no_value += 1;
-                continue;
-            };
-            let outer_operand = step.operand.as_ref().and_then(pick);
-            let chained = Completing {
-                ev: &EventRef {
-                    time: now,
-                    ..event.ev.clone()
-                },
-                ..*event
-            };
-            self.feed(t.corr, 1 << t.step.min(63), outer_key, outer_operand, &chained, env, out, depth + 1);
-        }
     }
 }
 
@@ -547,77 +467,3 @@ impl Env<'_> {
         i64::try_from(self.options.lateness.as_nanos()).unwrap_or(i64::MAX)
     }
 }
-
-/// The event being processed, as detections cite it.
-#[derive(Clone, Copy)]
-struct Completing<'a> {
-    ev: &'a EventRef,
-    location: Option<&'a Location>,
-    context: Option<&'a Context>,
-}
-
-impl CorrState {
-    /// Whether a FIFO entry still stands for its group's latest event.
-    fn is_live(&self, id: u32, generation: u32, touched: i64) -> bool {
-        let i = id as usize;
-        self.generations.get(i) == Some(&generation)
-            && matches!(self.groups.get(i), Some(Some(g)) if g.touched == touched)
-    }
-}
-
-fn remove_group(c: &mut CorrState, id: u32, groups: &mut usize, bytes: &mut usize) {
-    let i = id as usize;
-    if let Some(g) = c.groups.get_mut(i).and_then(Option::take) {
-        c.index.remove(&g.key);
-        *groups = groups.saturating_sub(1);
-        *bytes = bytes.saturating_sub(GROUP_BYTES + 2 * g.key.len() + g.bytes);
-        if let Some(n) = c.generations.get_mut(i) {
-            *n = n.wrapping_add(1);
-        }
-        c.free.push(id);
-    }
-}
-
-/// A group's key: each value case-folded, length-prefixed.
-pub(crate) fn encode_key(values: &[String]) -> Box<[u8]> {
-    let mut k = Vec::with_capacity(values.iter().map(|v| v.len() + 4).sum());
-    for v in values {
-        let f = fold(v);
-        k.extend_from_slice(&(f.len() as u32).to_le_bytes());
-        k.extend_from_slice(f.as_bytes());
-    }
-    k.into_boxed_slice()
-}
-
-fn detection(info: &crate::RuleInfo, names: &[String], key: &[String], f: Fired, event: &Completing<'_>) -> Detection {
-    let ctx = event.context.cloned().unwrap_or_default();
-    Detection {
-        rule: info.id.clone(),
-        title: info.title.clone(),
-        level: info.level,
-        tags: info.tags.clone(),
-        event: event.ev.event,
-        file: event.location.and_then(|l| l.file.clone()),
-        line: event.location.map(|l| l.line),
-        time: Some(event.ev.time),
-        host: ctx.host,
-        user: ctx.user,
-        channel: ctx.channel,
-        event_id: ctx.event_id,
-        record: ctx.record,
-        evidence: Vec::new(),
-        correlation: Some(Box::new(Correlated {
-            group: names.iter().cloned().zip(key.iter().cloned()).collect(),
-            window: crate::scan::Window {
-                start: f.start,
-                end: event.ev.time,
-            },
-            count: f.count,
-            values: f.values,
-            value: f.value,
-            events: f.events,
-            events_omitted: f.omitted,
-        })),
-    }
-}
-

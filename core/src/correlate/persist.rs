@@ -9,16 +9,18 @@
 //! bytes. Restoring checks everything a hostile blob could get wrong: a
 //! foreign or damaged blob is an error, never a panic.
 
-use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::plan::{MeasurePlan, Plan};
 use super::quantile::Quantile;
-use super::window::{percentile, Window};
-use super::{CorrState, Correlator, CorrelationStats, Group, Pending, SourceState};
-use crate::scan::EventRef;
+use super::window::{percentile, string_bytes, Seeded, Window};
+use super::groups::{CorrState, Group, FIFO_BYTES, GROUP_BYTES};
+use super::{Correlator, CorrelationStats, Pending, SourceState, Waiting};
+use super::window::Entry;
+use super::Files;
 
 const MAGIC: &[u8; 8] = b"LWSTATE\0";
 /// Bumped whenever the payload's shape changes.
@@ -43,6 +45,8 @@ struct Saved {
     /// The scanner's own counters (events read, so positions go on).
     counters: Counters,
     sources: Vec<SourceState>,
+    /// The file names windows cite by index.
+    files: Vec<String>,
     pending: Vec<Pending>,
     seq: u64,
     last_time: Option<i64>,
@@ -78,24 +82,24 @@ struct SavedGroup {
 
 #[derive(Serialize, Deserialize)]
 enum SavedWindow {
-    Events(Vec<EventRef>),
+    Events(Vec<Entry>),
     /// Entries with their folded values; each folded value's latest spelling.
-    Distinct(Vec<(EventRef, String)>, Vec<(String, String)>),
+    Distinct(Vec<(Entry, String)>, Vec<(String, String)>),
     /// Entries, and the running sum's bits.
-    Numbers(Vec<(EventRef, f64)>, u64),
-    Quantile(Vec<(EventRef, f64)>),
-    Temporal(Vec<Option<EventRef>>),
-    Sequence(Vec<Option<Vec<EventRef>>>),
+    Numbers(Vec<(Entry, f64)>, u64),
+    Quantile(Vec<(Entry, f64)>),
+    Temporal(Vec<Option<Entry>>),
+    Sequence(Vec<Option<Vec<Entry>>>),
     Seen(Vec<String>),
 }
 
 pub(crate) fn save(c: &Correlator, plan: &Plan, counters: Counters) -> Vec<u8> {
-    let mut pending: Vec<Pending> = c.pending.iter().map(|Reverse(p)| p.clone()).collect();
-    pending.sort();
+    let pending = c.waiting.sorted();
     let corrs = c.corrs.iter().map(save_corr).collect();
     let saved = Saved {
         counters,
         sources: c.sources.clone(),
+        files: c.files.names.iter().map(|n| n.to_string()).collect(),
         pending,
         seq: c.seq,
         last_time: c.last_time,
@@ -151,17 +155,17 @@ fn save_corr(c: &CorrState) -> SavedCorr {
 fn save_window(w: &Window) -> SavedWindow {
     match w {
         Window::Events(q) => SavedWindow::Events(q.iter().cloned().collect()),
-        Window::Distinct { entries, counts } => {
+        Window::Distinct { entries, counts, .. } => {
             let mut spellings: Vec<(String, String)> =
                 counts.iter().map(|(k, (_, s))| (k.to_string(), s.to_string())).collect();
             spellings.sort();
-            SavedWindow::Distinct(entries.iter().map(|(e, v)| (e.clone(), v.to_string())).collect(), spellings)
+            SavedWindow::Distinct(entries.iter().map(|(e, v)| (*e, v.to_string())).collect(), spellings)
         }
         Window::Numbers { entries, sum } => SavedWindow::Numbers(entries.iter().cloned().collect(), sum.to_bits()),
         Window::Quantile { entries, .. } => SavedWindow::Quantile(entries.iter().cloned().collect()),
         Window::Temporal(v) => SavedWindow::Temporal(v.clone()),
         Window::Sequence(v) => SavedWindow::Sequence(v.clone()),
-        Window::Seen(s) => {
+        Window::Seen(s, _) => {
             let mut v: Vec<String> = s.iter().map(|x| x.to_string()).collect();
             v.sort();
             SavedWindow::Seen(v)
@@ -207,27 +211,26 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
         return Err(format!("{} correlations, the rules have {}", s.corrs.len(), plan.corrs.len()));
     }
     for p in &s.pending {
-        for f in &p.prepared.feeds {
+        let Some(packed) = &p.prepared.packed else { continue };
+        for f in &packed.feeds {
             let Some(cp) = plan.corrs.get(f.corr as usize) else {
                 return Err(format!("a waiting event feeds correlation {}, which does not exist", f.corr));
             };
             let n = cp.steps.len();
-            if f.key.len() != cp.keys.len() || (n < 64 && f.steps >> n != 0) || f.steps == 0 {
+            let whole = packed.holds(f, cp.keys.len()) || packed.holds(f, cp.keys.len() + 1);
+            if !whole || (n < 64 && f.steps >> n != 0) || f.steps == 0 {
                 return Err("a waiting event's feed does not fit its correlation".into());
             }
         }
     }
-    let mut c = Correlator {
-        sources: s.sources,
-        pending: BinaryHeap::new(),
-        seq: s.seq,
-        last_time: s.last_time,
-        processed: s.processed,
-        corrs: Vec::with_capacity(s.corrs.len()),
-        groups: 0,
-        bytes: 0,
-        stats: s.stats,
-    };
+    let mut c = Correlator::new_empty(s.corrs.len());
+    c.sources = s.sources;
+    let files = s.files.len();
+    c.files = Files::from_names(s.files);
+    c.seq = s.seq;
+    c.last_time = s.last_time;
+    c.processed = s.processed;
+    c.stats = s.stats;
     for (ci, sc) in s.corrs.into_iter().enumerate() {
         let cp = &plan.corrs[ci];
         let mut st = CorrState {
@@ -236,6 +239,9 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
         };
         for (gi, g) in sc.groups.into_iter().enumerate() {
             let window = load_window(g.window, &cp.measure)?;
+            if !cites_known_files(&window, files) {
+                return Err(format!("group {gi} of correlation {ci} cites a file name that is not in the state"));
+            }
             if !window.fits(&cp.measure, cp.steps.len()) {
                 return Err(format!("group {gi} of correlation {ci} does not fit its measure"));
             }
@@ -245,7 +251,7 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
             }
             let bytes = window.bytes();
             c.groups += 1;
-            c.bytes += super::GROUP_BYTES + 2 * key.len() + bytes;
+            c.bytes += GROUP_BYTES + 2 * key.len() + bytes;
             st.groups.push(Some(Group {
                 key,
                 touched: g.touched,
@@ -259,11 +265,14 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
                 return Err(format!("correlation {ci}: a queue entry names group {id}, which does not exist"));
             }
             st.fifo.push_back((t, id, 0));
-            c.bytes += super::FIFO_BYTES;
+            c.bytes += FIFO_BYTES;
         }
         c.corrs.push(st);
     }
-    c.pending = s.pending.into_iter().map(Reverse).collect();
+    c.waiting = Waiting {
+        queue: s.pending.into_iter().collect(),
+        heap: BinaryHeap::new(),
+    };
     Ok(c)
 }
 
@@ -272,15 +281,26 @@ fn load_window(w: SavedWindow, m: &MeasurePlan) -> Result<Window, String> {
         SavedWindow::Events(v) => Window::Events(v.into()),
         SavedWindow::Distinct(entries, spellings) => {
             let spelled: HashMap<String, String> = spellings.into_iter().collect();
-            let mut counts: HashMap<Box<str>, (u32, Box<str>)> = HashMap::new();
+            let mut counts: HashMap<Arc<str>, (u32, Box<str>), Seeded> = HashMap::default();
             let mut q = VecDeque::with_capacity(entries.len());
+            let mut text = 0;
             for (e, v) in entries {
-                let shown = spelled.get(&v).cloned().unwrap_or_else(|| v.clone());
-                let slot = counts.entry(v.as_str().into()).or_insert((0, shown.into()));
-                slot.0 = slot.0.saturating_add(1);
-                q.push_back((e, v.into_boxed_str()));
+                let key = match counts.get_key_value(v.as_str()) {
+                    Some((k, _)) => Arc::clone(k),
+                    None => {
+                        let shown = spelled.get(&v).cloned().unwrap_or_else(|| v.clone());
+                        text += string_bytes(&v) + string_bytes(&shown);
+                        let k: Arc<str> = v.into();
+                        counts.insert(Arc::clone(&k), (0, shown.into()));
+                        k
+                    }
+                };
+                if let Some(slot) = counts.get_mut(&key) {
+                    slot.0 = slot.0.saturating_add(1);
+                }
+                q.push_back((e, key));
             }
-            Window::Distinct { entries: q, counts }
+            Window::Distinct { entries: q, counts, text }
         }
         SavedWindow::Numbers(entries, bits) => {
             let sum = f64::from_bits(bits);
@@ -313,6 +333,22 @@ fn load_window(w: SavedWindow, m: &MeasurePlan) -> Result<Window, String> {
             }
             Window::Sequence(v)
         }
-        SavedWindow::Seen(v) => Window::Seen(v.into_iter().map(String::into_boxed_str).collect::<HashSet<_>>()),
+        SavedWindow::Seen(v) => {
+            let text = v.iter().map(|x| string_bytes(x)).sum();
+            Window::Seen(v.into_iter().map(String::into_boxed_str).collect::<HashSet<_, Seeded>>(), text)
+        }
     })
+}
+
+/// Whether every entry's file index is one the state holds (or none).
+fn cites_known_files(w: &Window, files: usize) -> bool {
+    let ok = |e: &Entry| e.file == u32::MAX || (e.file as usize) < files;
+    match w {
+        Window::Events(q) => q.iter().all(ok),
+        Window::Distinct { entries, .. } => entries.iter().all(|(e, _)| ok(e)),
+        Window::Numbers { entries, .. } | Window::Quantile { entries, .. } => entries.iter().all(|(e, _)| ok(e)),
+        Window::Temporal(v) => v.iter().flatten().all(ok),
+        Window::Sequence(v) => v.iter().flatten().flatten().all(ok),
+        Window::Seen(..) => true,
+    }
 }

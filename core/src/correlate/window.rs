@@ -8,42 +8,62 @@
 //! reset: the events that made a detection do not count towards the next.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::mem::size_of;
+use std::sync::Arc;
 
 use super::plan::MeasurePlan;
 use super::quantile::Quantile;
 use crate::ast::Threshold;
 use crate::event::EventTime;
-use crate::scan::EventRef;
+use serde::{Deserialize, Serialize};
+
+/// An event in a window: what a detection cites of it. `Copy` and without
+/// the file's name (an index into the correlator's table of names), so that
+/// queueing it costs no allocation or reference count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Entry {
+    pub time: EventTime,
+    /// Its position in the stream.
+    pub event: u64,
+    /// `u64::MAX` for none.
+    pub line: u64,
+    /// `u64::MAX` for none.
+    pub record: u64,
+    /// Index of its file's name; `u32::MAX` for none.
+    pub file: u32,
+}
 
 /// What one group holds.
 #[derive(Debug, Clone)]
 pub(crate) enum Window {
     /// Event counts.
-    Events(VecDeque<EventRef>),
-    /// Distinct values: each event with its (case-folded) value, and per
-    /// value its count and latest spelling.
+    Events(VecDeque<Entry>),
+    /// Distinct values: each event with its (case-folded) value, shared
+    /// with the map that holds per value its count and latest spelling;
+    /// `text` is the bytes of those strings.
     Distinct {
-        entries: VecDeque<(EventRef, Box<str>)>,
-        counts: HashMap<Box<str>, (u32, Box<str>)>,
+        entries: VecDeque<(Entry, Arc<str>)>,
+        counts: HashMap<Arc<str>, (u32, Box<str>), Seeded>,
+        text: usize,
     },
     /// Sums and means: the running sum, kept exactly as added and taken.
-    Numbers { entries: VecDeque<(EventRef, f64)>, sum: f64 },
+    Numbers { entries: VecDeque<(Entry, f64)>, sum: f64 },
     /// Percentiles and medians.
-    Quantile { entries: VecDeque<(EventRef, f64)>, q: Quantile },
+    Quantile { entries: VecDeque<(Entry, f64)>, q: Quantile },
     /// For each step, its latest event in the window.
-    Temporal(Vec<Option<EventRef>>),
+    Temporal(Vec<Option<Entry>>),
     /// For each step `s`, the partial sequence through step `s` that started
     /// latest (so lasts longest): its events.
-    Sequence(Vec<Option<Vec<EventRef>>>),
-    /// Values seen (case-folded).
-    Seen(HashSet<Box<str>>),
+    Sequence(Vec<Option<Vec<Entry>>>),
+    /// Values seen (case-folded), and their bytes.
+    Seen(HashSet<Box<str>, Seeded>, usize),
 }
 
 /// A measure's value, for one event's contribution.
-#[derive(Debug, Clone)]
-pub(crate) enum Operand {
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Operand<'a> {
     None,
-    Text(String),
+    Text(&'a str),
     Number(f64),
 }
 
@@ -54,13 +74,33 @@ pub(crate) struct Fired {
     pub values: Vec<String>,
     pub value: Option<f64>,
     /// The contributing events, earliest first, at most the limit given.
-    pub events: Vec<EventRef>,
+    pub events: Vec<Entry>,
     pub omitted: u64,
     pub start: EventTime,
 }
 
-/// Rough bytes of one queued event, for the memory cap.
-pub(crate) const ENTRY_BYTES: usize = std::mem::size_of::<EventRef>() + 16;
+/// Values are written by whoever writes events: tables use a seeded hash.
+pub(crate) type Seeded = foldhash::quality::RandomState;
+
+/// What the allocator adds to each allocation, roughly.
+pub(crate) const ALLOC: usize = 16;
+
+/// The bytes a hash table of `capacity` entries of `T` takes.
+pub(crate) fn table_bytes<T>(capacity: usize) -> usize {
+    if capacity == 0 {
+        0
+    } else {
+        capacity * (size_of::<T>() + 1) + ALLOC
+    }
+}
+
+fn deque_bytes<T>(capacity: usize) -> usize {
+    if capacity == 0 {
+        0
+    } else {
+        capacity * size_of::<T>() + ALLOC
+    }
+}
 
 impl Window {
     pub fn new(m: &MeasurePlan, steps: usize) -> Window {
@@ -68,7 +108,8 @@ impl Window {
             MeasurePlan::Count(_) => Window::Events(VecDeque::new()),
             MeasurePlan::Distinct { .. } => Window::Distinct {
                 entries: VecDeque::new(),
-                counts: HashMap::new(),
+                counts: HashMap::default(),
+                text: 0,
             },
             MeasurePlan::Sum(_) | MeasurePlan::Avg(_) => Window::Numbers {
                 entries: VecDeque::new(),
@@ -80,7 +121,7 @@ impl Window {
             },
             MeasurePlan::Temporal(_) => Window::Temporal(vec![None; steps]),
             MeasurePlan::Sequence => Window::Sequence(vec![None; steps]),
-            MeasurePlan::FirstSeen { .. } => Window::Seen(HashSet::new()),
+            MeasurePlan::FirstSeen { .. } => Window::Seen(HashSet::default(), 0),
         }
     }
 
@@ -91,48 +132,58 @@ impl Window {
             | (Window::Distinct { .. }, MeasurePlan::Distinct { .. })
             | (Window::Numbers { .. }, MeasurePlan::Sum(_) | MeasurePlan::Avg(_))
             | (Window::Quantile { .. }, MeasurePlan::Percentile(..))
-            | (Window::Seen(_), MeasurePlan::FirstSeen { .. }) => true,
+            | (Window::Seen(..), MeasurePlan::FirstSeen { .. }) => true,
             (Window::Temporal(v), MeasurePlan::Temporal(_)) => v.len() == steps,
             (Window::Sequence(v), MeasurePlan::Sequence) => v.len() == steps,
             _ => false,
         }
     }
 
-    /// Rough bytes held, for the memory cap.
+    /// The bytes it holds on the heap, estimated from capacities (what
+    /// the memory cap counts). O(1), but for sequences O(steps).
     pub fn bytes(&self) -> usize {
         match self {
-            Window::Events(e) => e.len() * ENTRY_BYTES,
-            Window::Distinct { entries, counts } => {
-                entries.iter().map(|(_, v)| ENTRY_BYTES + 16 + v.len()).sum::<usize>()
-                    + counts.iter().map(|(k, (_, s))| 48 + k.len() + s.len()).sum::<usize>()
+            Window::Events(q) => deque_bytes::<Entry>(q.capacity()),
+            Window::Distinct { entries, counts, text } => {
+                deque_bytes::<(Entry, Arc<str>)>(entries.capacity())
+                    + table_bytes::<(Arc<str>, (u32, Box<str>))>(counts.capacity())
+                    + text
             }
-            Window::Numbers { entries, .. } | Window::Quantile { entries, .. } => entries.len() * (ENTRY_BYTES + 8 + 24),
-            Window::Temporal(v) => v.len() * ENTRY_BYTES,
-            Window::Sequence(v) => v.iter().map(|p| 24 + p.as_ref().map_or(0, |c| c.len() * ENTRY_BYTES)).sum(),
-            Window::Seen(s) => s.iter().map(|v| 32 + v.len()).sum(),
+            Window::Numbers { entries, .. } => deque_bytes::<(Entry, f64)>(entries.capacity()),
+            // An ordered map costs about three words a value past the value.
+            Window::Quantile { entries, q } => deque_bytes::<(Entry, f64)>(entries.capacity()) + q.len() * 40,
+            Window::Temporal(v) => deque_bytes::<Option<Entry>>(v.capacity()),
+            Window::Sequence(v) => {
+                deque_bytes::<Option<Vec<Entry>>>(v.capacity())
+                    + v.iter().flatten().map(|c| deque_bytes::<Entry>(c.capacity())).sum::<usize>()
+            }
+            Window::Seen(s, text) => table_bytes::<Box<str>>(s.capacity()) + text,
         }
     }
 
     /// Drops what happened before `from` (event time, nanoseconds).
     pub fn expire(&mut self, from: i64, m: &MeasurePlan) {
-        let old = |e: &EventRef| e.time.as_nanos() < from;
+        let old = |e: &Entry| e.time.as_nanos() < from;
         match self {
             Window::Events(q) => {
                 while q.front().is_some_and(old) {
                     q.pop_front();
                 }
+                shrink(q);
             }
-            Window::Distinct { entries, counts } => {
+            Window::Distinct { entries, counts, text } => {
                 while entries.front().is_some_and(|(e, _)| old(e)) {
                     if let Some((_, v)) = entries.pop_front() {
-                        if let Some((n, _)) = counts.get_mut(&v) {
+                        if let Some((n, spelled)) = counts.get_mut(&v) {
                             *n -= 1;
                             if *n == 0 {
+                                *text = text.saturating_sub(string_bytes(&v) + string_bytes(spelled));
                                 counts.remove(&v);
                             }
                         }
                     }
                 }
+                shrink(entries);
             }
             Window::Numbers { entries, sum } => {
                 while entries.front().is_some_and(|(e, _)| old(e)) {
@@ -143,6 +194,7 @@ impl Window {
                 if entries.is_empty() {
                     *sum = 0.0;
                 }
+                shrink(entries);
             }
             Window::Quantile { entries, q } => {
                 let p = percentile(m);
@@ -151,6 +203,7 @@ impl Window {
                         q.remove(x, p);
                     }
                 }
+                shrink(entries);
             }
             Window::Temporal(last) => {
                 for s in last.iter_mut() {
@@ -166,29 +219,30 @@ impl Window {
                     }
                 }
             }
-            Window::Seen(_) => {}
+            Window::Seen(..) => {}
         }
     }
 
     /// Forgets everything (after a firing).
     fn reset(&mut self) {
         match self {
-            Window::Events(q) => q.clear(),
-            Window::Distinct { entries, counts } => {
-                entries.clear();
-                counts.clear();
+            Window::Events(q) => *q = VecDeque::new(),
+            Window::Distinct { entries, counts, text } => {
+                *entries = VecDeque::new();
+                *counts = HashMap::default();
+                *text = 0;
             }
             Window::Numbers { entries, sum } => {
-                entries.clear();
+                *entries = VecDeque::new();
                 *sum = 0.0;
             }
             Window::Quantile { entries, q } => {
-                entries.clear();
+                *entries = VecDeque::new();
                 q.clear();
             }
             Window::Temporal(v) => v.iter_mut().for_each(|s| *s = None),
             Window::Sequence(v) => v.iter_mut().for_each(|s| *s = None),
-            Window::Seen(_) => {}
+            Window::Seen(..) => {}
         }
     }
 
@@ -202,8 +256,8 @@ impl Window {
         &mut self,
         m: &MeasurePlan,
         steps: u64,
-        ev: EventRef,
-        operand: Operand,
+        ev: Entry,
+        operand: Operand<'_>,
         from: i64,
         active: bool,
         limit: usize,
@@ -215,14 +269,28 @@ impl Window {
                 let n = q.len() as u64;
                 holds(t, n as f64).then(|| fired(q.iter(), n, now, limit))
             }
-            (Window::Distinct { entries, counts }, MeasurePlan::Distinct { threshold, .. }) => {
+            (Window::Distinct { entries, counts, text }, MeasurePlan::Distinct { threshold, .. }) => {
                 let Operand::Text(v) = operand else { return None };
-                let key: Box<str> = fold(&v).into();
-                let slot = counts.entry(key.clone()).or_insert((0, Box::default()));
-                slot.0 += 1;
-                // The latest spelling: its event leaves the window last.
-                if *slot.1 != *v {
-                    slot.1 = v.into();
+                let folded = fold(v);
+                let key = match counts.get_key_value(folded.as_str()) {
+                    Some((k, _)) => Arc::clone(k),
+                    None => {
+                        let k: Arc<str> = folded.into();
+                        *text += string_bytes(&k);
+                        counts.insert(Arc::clone(&k), (0, Box::default()));
+                        k
+                    }
+                };
+                if let Some(slot) = counts.get_mut(&key) {
+                    slot.0 += 1;
+                    // The latest spelling: its event leaves the window last.
+                    if *slot.1 != *v {
+                        *text = (*text + v.len()).saturating_sub(slot.1.len());
+                        if slot.1.is_empty() {
+                            *text += ALLOC;
+                        }
+                        slot.1 = v.into();
+                    }
                 }
                 entries.push_back((ev, key));
                 let n = counts.len() as u64;
@@ -261,12 +329,12 @@ impl Window {
             (Window::Temporal(last), MeasurePlan::Temporal(t)) => {
                 for (s, slot) in last.iter_mut().enumerate() {
                     if s < 64 && steps & (1 << s) != 0 {
-                        *slot = Some(ev.clone());
+                        *slot = Some(ev);
                     }
                 }
                 let seen = last.iter().filter(|s| s.is_some()).count() as u64;
                 holds(t, seen as f64).then(|| {
-                    let mut events: Vec<&EventRef> = last.iter().flatten().collect();
+                    let mut events: Vec<&Entry> = last.iter().flatten().collect();
                     events.sort_by_key(|e| (e.time, e.event));
                     fired(events.into_iter(), seen, now, limit)
                 })
@@ -280,12 +348,12 @@ impl Window {
                         continue;
                     }
                     let chain = if s == 0 {
-                        vec![ev.clone()]
+                        vec![ev]
                     } else {
                         match &best[s - 1] {
                             Some(c) if c.first().is_some_and(|e| e.time.as_nanos() >= from) => {
                                 let mut c = c.clone();
-                                c.push(ev.clone());
+                                c.push(ev);
                                 c
                             }
                             _ => continue,
@@ -303,16 +371,17 @@ impl Window {
                 }
                 done.map(|chain| fired(chain.iter(), k as u64, now, limit))
             }
-            (Window::Seen(set), MeasurePlan::FirstSeen { .. }) => {
+            (Window::Seen(set, text), MeasurePlan::FirstSeen { .. }) => {
                 let Operand::Text(v) = operand else { return None };
-                let key = fold(&v);
+                let key = fold(v);
                 if set.contains(key.as_str()) {
                     return None;
                 }
+                *text += string_bytes(&key);
                 set.insert(key.into());
                 active.then(|| {
                     let mut f = fired(std::iter::once(&ev), 1, now, limit);
-                    f.values = vec![v];
+                    f.values = vec![v.to_string()];
                     f
                 })
             }
@@ -324,6 +393,23 @@ impl Window {
             self.reset();
         }
         fired
+    }
+}
+
+/// The heap bytes of a boxed string.
+pub(crate) fn string_bytes(s: &str) -> usize {
+    if s.is_empty() {
+        0
+    } else {
+        s.len() + ALLOC
+    }
+}
+
+/// Gives memory back once a queue is mostly empty, so that a burst does not
+/// hold its peak for the stream's life.
+fn shrink<T>(q: &mut VecDeque<T>) {
+    if q.capacity() > 16 && q.len() * 4 < q.capacity() {
+        q.shrink_to(q.len() * 2);
     }
 }
 
@@ -349,8 +435,8 @@ pub(crate) fn fold(v: &str) -> String {
 }
 
 /// A firing's report from the window's events (earliest first).
-fn fired<'a>(events: impl Iterator<Item = &'a EventRef> + Clone, count: u64, now: EventTime, limit: usize) -> Fired {
-    let all: Vec<&EventRef> = events.collect();
+fn fired<'a>(events: impl Iterator<Item = &'a Entry> + Clone, count: u64, now: EventTime, limit: usize) -> Fired {
+    let all: Vec<&Entry> = events.collect();
     let start = all.first().map_or(now, |e| e.time);
     let keep = limit.max(1).min(all.len());
     let omitted = (all.len() - keep) as u64;
@@ -358,7 +444,7 @@ fn fired<'a>(events: impl Iterator<Item = &'a EventRef> + Clone, count: u64, now
         count,
         values: Vec::new(),
         value: None,
-        events: all[all.len() - keep..].iter().map(|e| (*e).clone()).collect(),
+        events: all[all.len() - keep..].iter().map(|e| **e).collect(),
         omitted,
         start,
     }

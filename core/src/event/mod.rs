@@ -15,6 +15,7 @@ use crate::schema::{self, KindProbe, Schema, Source};
 pub(crate) use all_values::AllText;
 pub(crate) use json::{PathTrie, Raw, StringPool};
 pub use time::EventTime;
+pub(crate) use time::TimeParser;
 
 /// One event to scan: a borrowed JSON object, or fields set by the caller.
 ///
@@ -190,7 +191,7 @@ impl Resolved<'_> {
     pub(crate) fn context(&self, item: Ctx) -> Option<&str> {
         self.context[item as usize]
             .as_deref()
-            .map(str::trim)
+            .map(str::trim_ascii)
             .filter(|v| !v.is_empty() && *v != "-")
     }
 

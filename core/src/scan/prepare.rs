@@ -10,9 +10,9 @@ use std::borrow::Cow;
 use super::{eval, memo, normals, Detection, ScanOptions, TimeMissing};
 use crate::compile::{kind_index, InputForm, Rules};
 use crate::correlate::plan::ValueSource;
-use crate::correlate::{Context, Feed, Prepared};
+use crate::correlate::{Packed, Prepared};
 use crate::error::EventError;
-use crate::event::{AllText, Ctx, Event, EventTime, FieldPlan, Raw, Resolved, StringPool};
+use crate::event::{AllText, Ctx, Event, FieldPlan, Raw, Resolved, StringPool, TimeParser};
 
 /// Scratch space reused across events.
 #[derive(Debug)]
@@ -29,6 +29,8 @@ pub(super) struct State {
     all: AllText,
     /// Command lines in normal form, for values seen again.
     normals: normals::Normals,
+    /// Event times, with the last date remembered.
+    times: TimeParser,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -107,6 +109,7 @@ impl State {
             strings: StringPool::default(),
             all: AllText::default(),
             normals: normals::Normals::new(rules.normal_fields.len()),
+            times: TimeParser::default(),
         }
     }
 }
@@ -208,7 +211,17 @@ pub(super) fn prepare(
         generation,
     };
     let mut detections = Vec::new();
-    let mut feeds: Vec<Feed> = Vec::new();
+    let mut packed: Option<Packed> = None;
+    let new_packed = |extra: usize| {
+        Packed::new(
+            resolved.context(Ctx::Host),
+            resolved.user(),
+            resolved.context(Ctx::Channel),
+            resolved.context(Ctx::EventId).and_then(|v| v.parse().ok()),
+            resolved.context(Ctx::Record).and_then(|v| v.parse().ok()),
+            extra,
+        )
+    };
     let correlations = &rules.correlations;
     for &r in &st.marks.candidates {
         let rule = &rules.rules[r as usize];
@@ -250,54 +263,41 @@ pub(super) fn prepare(
                     .values
                     .get(id as usize)
                     .and_then(|v| v.as_deref())
-                    .map(str::trim)
+                    .map(str::trim_ascii)
                     .filter(|v| !v.is_empty() && *v != "-"),
                 ValueSource::Group(_) => None,
             };
-            let Some(key) = step.keys.iter().map(|k| text(k).map(str::to_string)).collect::<Option<Vec<String>>>() else {
+            let bit = 1u64 << t.step.min(63);
+            let Some(size) = step.keys.iter().try_fold(0usize, |n, k| Some(n + 8 + text(k)?.len())) else {
                 counts.no_value += 1;
                 continue;
             };
-            let operand = step.operand.as_ref().and_then(text).map(str::to_string);
-            let bit = 1u64 << t.step.min(63);
-            // One event with one group is one input, whichever steps it matched.
-            match feeds.iter_mut().find(|f| f.corr == t.corr && f.key == key) {
-                Some(f) => f.steps |= bit,
-                None => feeds.push(Feed {
-                    corr: t.corr,
-                    steps: bit,
-                    key,
-                    operand,
-                }),
-            }
+            let operand = step.operand.as_ref().and_then(text);
+            let p = packed.get_or_insert_with(|| new_packed(size + operand.map_or(0, |v| v.len() + 8)));
+            let values = step.keys.iter().map(|k| text(k).unwrap_or_default()).chain(operand);
+            p.add(t.corr, bit, values);
         }
     }
     drop(derived);
 
-    let wanted = !detections.is_empty() || !feeds.is_empty();
+    if !detections.is_empty() && packed.is_none() {
+        packed = Some(new_packed(0));
+    }
+    let wanted = packed.is_some();
     let time = if wanted || options.time_missing == TimeMissing::Previous {
-        resolved.context(Ctx::Time).and_then(EventTime::parse)
+        resolved.context(Ctx::Time).and_then(|t| st.times.parse(t))
     } else {
         None
     };
-    let context = wanted.then(|| {
-        Box::new(Context {
-            host: resolved.context(Ctx::Host).map(str::to_string),
-            user: resolved.user().map(str::to_string),
-            channel: resolved.context(Ctx::Channel).map(str::to_string),
-            event_id: resolved.context(Ctx::EventId).and_then(|v| v.parse().ok()),
-            record: resolved.context(Ctx::Record).and_then(|v| v.parse().ok()),
-        })
-    });
     let location = event.location.clone();
-    if let Some(c) = &context {
+    if let Some(c) = &packed {
         for d in &mut detections {
             d.file = location.as_ref().and_then(|l| l.file.clone());
             d.line = location.as_ref().map(|l| l.line);
             d.time = time;
-            d.host = c.host.clone();
-            d.user = c.user.clone();
-            d.channel = c.channel.clone();
+            d.host = c.host().map(str::to_string);
+            d.user = c.user().map(str::to_string);
+            d.channel = c.channel().map(str::to_string);
             d.event_id = c.event_id;
             d.record = c.record;
         }
@@ -312,9 +312,8 @@ pub(super) fn prepare(
         source: event.source,
         time,
         location,
-        context,
+        packed,
         detections,
-        feeds,
     })
 }
 
