@@ -4,6 +4,7 @@
 pub const SOURCES: &[(&str, &str)] = &[
     ("rules/collection_exfil.lw", include_str!("../rules/collection_exfil.lw")),
     ("rules/credential_access.lw", include_str!("../rules/credential_access.lw")),
+    ("rules/credential_misuse.lw", include_str!("../rules/credential_misuse.lw")),
     ("rules/defense_evasion.lw", include_str!("../rules/defense_evasion.lw")),
     ("rules/discovery.lw", include_str!("../rules/discovery.lw")),
     ("rules/download_proxy_exec.lw", include_str!("../rules/download_proxy_exec.lw")),

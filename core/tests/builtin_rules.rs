@@ -144,7 +144,13 @@ fn every_builtin_rule_fires_on_its_positive_and_not_on_its_near_miss() {
     let rules = rules();
     let cases = cases();
     let covered: BTreeSet<&str> = cases.iter().map(|c| c.0).collect();
-    let missing: Vec<&str> = rules.iter().map(|r| r.id.as_str()).filter(|id| !covered.contains(id)).collect();
+    // Correlations are tested on a stream of their own (credential_misuse.rs).
+    let missing: Vec<&str> = rules
+        .iter()
+        .filter(|r| r.kind == landwatch::RuleKind::Stateless)
+        .map(|r| r.id.as_str())
+        .filter(|id| !covered.contains(id))
+        .collect();
     assert!(missing.is_empty(), "rules without a test case: {missing:?}");
     let mut scanner = Scanner::new(rules.clone());
     for (id, pos, neg) in &cases {
