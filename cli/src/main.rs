@@ -193,11 +193,16 @@ fn scan(args: ScanArgs) -> ExitCode {
             }
         }
     };
-    if rules.uses_zones() && zones.is_none() {
-        eprintln!("warning: some correlation rules read network zones (zone(...)): without --zones FILE they never fire");
+    // The built-in pack's zone and off-hours rules stay silent without a
+    // zone file, as documented; rules the user gave are warned about.
+    let given = |r: &&landwatch::RuleInfo| !r.origin.file.starts_with("builtin:");
+    let need_zones: Vec<&str> = rules.needing_zones().filter(given).map(|r| r.id.as_str()).collect();
+    if !need_zones.is_empty() && zones.is_none() {
+        eprintln!("warning: without --zones FILE these correlations never fire (they read network zones): {}", need_zones.join(", "));
     }
-    if rules.uses_business_hours() && !zones.as_ref().is_some_and(|z| z.has_business_hours()) {
-        eprintln!("warning: some correlation rules read business hours: without [business_hours] in --zones FILE they never fire");
+    let need_hours: Vec<&str> = rules.needing_business_hours().filter(given).map(|r| r.id.as_str()).collect();
+    if !need_hours.is_empty() && !zones.as_ref().is_some_and(|z| z.has_business_hours()) {
+        eprintln!("warning: without [business_hours] in --zones FILE these correlations never fire: {}", need_hours.join(", "));
     }
     let options = ScanOptions {
         schema: args.schema,
@@ -325,8 +330,13 @@ fn convert(files: &[String]) -> ExitCode {
             print!("{}", landwatch::dsl::print_rule(rule));
             printed += 1;
         }
-        // TODO(merge): print correlations with dsl::print_correlation
-        // (each of loaded.correlations, as the rules above, counted in printed).
+        for (c, _) in &loaded.correlations {
+            if printed > 0 {
+                println!();
+            }
+            print!("{}", landwatch::dsl::print_correlation(c));
+            printed += 1;
+        }
     }
     if printed == 0 {
         return ExitCode::from(2);

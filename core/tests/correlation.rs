@@ -557,3 +557,98 @@ fn too_many_waiting_are_released_early_and_counted() {
     s.flush();
     assert_eq!(s.stats().late, 1);
 }
+
+/// One logon in each shape a Windows pipeline writes it: a flat Security
+/// export, an EVTX record as the evtx crate renders it, and Winlogbeat's ECS.
+fn logon_shapes(user: &str, host: &str, t: &str, record: u64) -> [String; 3] {
+    let flat = serde_json::json!({"EventID": 4624, "Channel": "Security", "Computer": host, "TimeCreated": t,
+        "EventRecordID": record, "TargetUserName": user, "TargetDomainName": "CORP", "LogonType": 3,
+        "IpAddress": "10.0.0.5", "AuthenticationPackageName": "NTLM", "KeyLength": 0});
+    let evtx = serde_json::json!({"Event": {"#attributes": {"xmlns": "http://schemas.microsoft.com/win/2004/08/events/event"},
+        "System": {"EventID": 4624, "Channel": "Security", "Computer": host, "EventRecordID": record,
+                   "TimeCreated": {"#attributes": {"SystemTime": t}}},
+        "EventData": {"TargetUserName": user, "TargetDomainName": "CORP", "LogonType": 3, "IpAddress": "10.0.0.5",
+                      "AuthenticationPackageName": "NTLM", "KeyLength": 0}}});
+    let ecs = serde_json::json!({"@timestamp": t, "event": {"code": "4624", "category": ["authentication"], "type": ["start"]},
+        "host": {"name": host.to_lowercase()},
+        "winlog": {"channel": "Security", "event_id": 4624, "computer_name": host, "record_id": record,
+                   "event_data": {"TargetUserName": user, "TargetDomainName": "CORP", "LogonType": "3", "IpAddress": "10.0.0.5",
+                                  "AuthenticationPackageName": "NTLM", "KeyLength": "0"}},
+        "user": {"name": user, "domain": "CORP"}, "source": {"ip": "10.0.0.5"}});
+    [flat.to_string(), evtx.to_string(), ecs.to_string()]
+}
+
+#[test]
+fn logons_correlate_across_flat_evtx_and_ecs_shapes() {
+    let c = correlation(
+        "cred.many_hosts",
+        Measure::Distinct(Operand::Field(Field::new("Computer")), Threshold::new(ThresholdOp::Ge, 3.0)),
+        vec![inline(EventKind::Logon, eq_num("LogonType", 3.0))],
+        &["TargetUser"],
+        600,
+    );
+    let rules = rules_of(vec![c]);
+    let evs = [
+        logon_shapes("adm", "H1", "2026-11-03T10:00:00.1234567Z", 11)[0].clone(),
+        logon_shapes("adm", "H2", "2026-11-03T10:00:01.5Z", 12)[1].clone(),
+        logon_shapes("ADM", "H3", "2026-11-03T10:00:02Z", 13)[2].clone(),
+    ];
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert_eq!(d.len(), 1, "{d:#?}");
+    let x = &d[0];
+    assert_eq!(x.correlation.as_ref().unwrap().count, 3);
+    assert_eq!((x.host.as_deref(), x.user.as_deref(), x.channel.as_deref()), (Some("H3"), Some("CORP\\ADM"), Some("Security")));
+    assert_eq!((x.event_id, x.record), (Some(4624), Some(13)));
+    let times: Vec<String> = x.correlation.as_ref().unwrap().events.iter().map(|e| e.time.to_string()).collect();
+    assert_eq!(times, ["2026-11-03T10:00:00.1234567Z", "2026-11-03T10:00:01.5Z", "2026-11-03T10:00:02Z"]);
+    let records: Vec<Option<u64>> = x.correlation.as_ref().unwrap().events.iter().map(|e| e.record).collect();
+    assert_eq!(records, [Some(11), Some(12), Some(13)]);
+    // Each shape alone gives the same stateless context.
+    let rule = RulesBuilder::new()
+        .add_source("t.lw", "rule t.pth { title: 'pth' level: medium on: logon when: AuthenticationPackageName == 'NTLM' and KeyLength == 0 and LogonType == 3 }")
+        .build()
+        .unwrap();
+    let mut s = Scanner::new(Arc::new(rule));
+    for shape in logon_shapes("adm", "H1", "2026-11-03T10:00:00Z", 7) {
+        let d = s.scan_json(shape.as_bytes()).unwrap();
+        assert_eq!(d.len(), 1, "{shape}");
+        assert_eq!(d[0].user.as_deref(), Some("CORP\\adm"), "{shape}");
+        assert_eq!(d[0].record, Some(7), "{shape}");
+        assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T10:00:00Z", "{shape}");
+        assert!(d[0].host.as_deref().is_some_and(|h| h.eq_ignore_ascii_case("H1")), "{shape}");
+    }
+}
+
+/// docs/correlation.md: every DSL correlation parses, every Sigma one loads,
+/// and each Sigma form computes the measure of the DSL form before it, over
+/// the same window.
+#[test]
+fn the_documented_correlations_parse_and_agree() {
+    let doc = include_str!("../../docs/correlation.md");
+    let mut last: Option<Correlation> = None;
+    let (mut dsl, mut sigma) = (0, 0);
+    for (i, block) in doc.split("```").enumerate().skip(1).step_by(2) {
+        let (lang, body) = block.split_once('\n').unwrap_or(("", block));
+        match lang.trim() {
+            "" if body.contains("correlation ") => {
+                let parsed = landwatch::dsl::parse("doc.lw", body).unwrap_or_else(|e| panic!("{e}\n{body}"));
+                assert_eq!(parsed.correlations.len(), 1, "{body}");
+                last = Some(parsed.correlations[0].0.clone());
+                dsl += 1;
+            }
+            "yaml" => {
+                let text = if body.starts_with("title:") { body.to_string() } else { format!("title: doc\nid: doc-{i}\n{body}") };
+                let loaded = landwatch::sigma::load("doc.yml", &text);
+                assert!(loaded.rejected.is_empty(), "{:?}\n{text}", loaded.rejected);
+                let c = &loaded.correlations[0].0;
+                let d = last.take().unwrap_or_else(|| panic!("no DSL form before\n{text}"));
+                assert_eq!(std::mem::discriminant(&c.measure), std::mem::discriminant(&d.measure), "{text}");
+                assert_eq!(c.window, d.window, "{text}");
+                assert_eq!(c.steps.len(), d.steps.len(), "{text}");
+                sigma += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(dsl >= 8 && sigma >= 5, "{dsl} DSL and {sigma} Sigma examples");
+}

@@ -127,15 +127,16 @@ impl Rules {
         self.correlations.corrs.len()
     }
 
-    /// Whether some correlation reads network zones (`zone(FIELD)`), which
-    /// the scanner must then be given.
-    pub fn uses_zones(&self) -> bool {
-        self.correlations.corrs.iter().any(|c| c.measure.zone())
+    /// The correlations that read network zones (`zone(FIELD)`): without
+    /// zones given to the scanner, they never fire.
+    pub fn needing_zones(&self) -> impl Iterator<Item = &RuleInfo> {
+        self.correlations.corrs.iter().filter(|c| c.measure.zone()).filter_map(|c| self.infos.get(c.info as usize))
     }
 
-    /// Whether some correlation reads business hours.
-    pub fn uses_business_hours(&self) -> bool {
-        self.correlations.corrs.iter().any(|c| c.hours.is_some())
+    /// The correlations that read business hours (`outside business
+    /// hours`): without a calendar given to the scanner, they never fire.
+    pub fn needing_business_hours(&self) -> impl Iterator<Item = &RuleInfo> {
+        self.correlations.corrs.iter().filter(|c| c.hours.is_some()).filter_map(|c| self.infos.get(c.info as usize))
     }
 
     /// Figures about the compiled form (for `landwatch check` and tuning).
