@@ -182,7 +182,20 @@ struct KindSlots(Vec<u32>);
 pub(crate) struct Resolved<'a> {
     pub values: Vec<Option<Cow<'a, str>>>,
     pub kind: Option<EventKind>,
+    /// Filled by [`FieldPlan::resolve_context`], only for events that need
+    /// it (a detection or a correlation input): most events do not.
     pub context: [Option<Cow<'a, str>>; CONTEXT],
+    /// What the context is read from: the event's slots and strings, and its
+    /// schema's index (JSON events).
+    pub found: Option<Found<'a>>,
+}
+
+/// A JSON event's slots as read, for its context.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Found<'a> {
+    raw: &'a [Option<Raw<'a>>],
+    pool: &'a json::StringPool,
+    schema: usize,
 }
 
 impl Resolved<'_> {
@@ -307,6 +320,56 @@ impl FieldPlan {
         self.by_lower_name.get(&name.to_ascii_lowercase()).copied()
     }
 
+    /// Reads the context of an event that `resolve` read (into `context`,
+    /// from `found`, its `Resolved`'s fields, borrowed apart so that the
+    /// values may stay borrowed meanwhile).
+    pub(crate) fn resolve_context<'r>(
+        &self,
+        event: &'r Event<'_>,
+        found: Option<Found<'r>>,
+        context: &mut [Option<Cow<'r, str>>; CONTEXT],
+    ) {
+        if let Some(f) = found {
+            let text = |slot: u32| f.pool.text((*f.raw.get(slot as usize)?)?);
+            for (item, sources) in self.context.get(f.schema).into_iter().flatten().enumerate() {
+                context[item] = sources.iter().find_map(|src| match *src {
+                    SlotSource::Path(s) => text(s).map(Cow::Borrowed),
+                    SlotSource::Join(d, u) => {
+                        let user = text(u)?;
+                        Some(match text(d) {
+                            Some(dom) if !dom.is_empty() && dom != "-" => Cow::Owned(format!("{dom}\\{user}")),
+                            _ => Cow::Borrowed(user),
+                        })
+                    }
+                });
+            }
+            return;
+        }
+        let Repr::Fields(fields) = &event.repr else { return };
+        let find = |name: &str| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+        let join = |domain: &str, user: &str| -> Option<Cow<'r, str>> {
+            let u = find(user)?;
+            Some(match find(domain) {
+                Some(d) if !d.is_empty() && d != "-" => Cow::Owned(format!("{d}\\{u}")),
+                _ => Cow::Borrowed(u),
+            })
+        };
+        for item in Ctx::ALL {
+            context[item as usize] = match item {
+                Ctx::Time => self
+                    .time_field
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["UtcTime", "TimeCreated", "@timestamp"])
+                    .find_map(find)
+                    .map(Cow::Borrowed),
+                Ctx::TargetUser => join("TargetDomainName", "TargetUserName"),
+                Ctx::SubjectUser => join("SubjectDomainName", "SubjectUserName"),
+                _ => item.field().and_then(find).map(Cow::Borrowed),
+            };
+        }
+    }
+
     /// Reads one event's field values. `raw` is scratch space reused across events.
     pub(crate) fn resolve<'r, 'a: 'r>(
         &self,
@@ -320,6 +383,7 @@ impl FieldPlan {
         out.values.clear();
         out.values.resize(self.names.len(), None);
         out.context = Default::default();
+        out.found = None;
         match &event.repr {
             Repr::Json(bytes) => {
                 let gathered = json::extract(&self.trie, bytes, raw, pool, self.any_field.map(|_| &mut *all))?;
@@ -362,9 +426,7 @@ impl FieldPlan {
                 for (field, sources) in self.sources[si].iter().enumerate() {
                     out.values[field] = pick(sources);
                 }
-                for (item, sources) in self.context[si].iter().enumerate() {
-                    out.context[item] = pick(sources);
-                }
+                out.found = Some(Found { raw, pool, schema: si });
                 if let Some(id) = self.any_field {
                     if self.wants_any_field(&out.values) {
                         out.values[id as usize] = if gathered {
@@ -414,20 +476,6 @@ impl FieldPlan {
                             out.values[id as usize] = join(domain, user);
                         }
                     }
-                }
-                for item in Ctx::ALL {
-                    out.context[item as usize] = match item {
-                        Ctx::Time => self
-                            .time_field
-                            .iter()
-                            .map(String::as_str)
-                            .chain(["UtcTime", "TimeCreated", "@timestamp"])
-                            .find_map(find)
-                            .map(Cow::Borrowed),
-                        Ctx::TargetUser => join("TargetDomainName", "TargetUserName"),
-                        Ctx::SubjectUser => join("SubjectDomainName", "SubjectUserName"),
-                        _ => item.field().and_then(find).map(Cow::Borrowed),
-                    };
                 }
                 if let Some(id) = self.any_field {
                     if self.wants_any_field(&out.values) {

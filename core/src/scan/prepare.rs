@@ -31,6 +31,8 @@ pub(super) struct State {
     normals: normals::Normals,
     /// Event times, with the last date remembered.
     times: TimeParser,
+    /// The rules that matched this event.
+    matched: Vec<u32>,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -110,6 +112,7 @@ impl State {
             all: AllText::default(),
             normals: normals::Normals::new(rules.normal_fields.len()),
             times: TimeParser::default(),
+            matched: Vec::new(),
         }
     }
 }
@@ -136,6 +139,7 @@ pub(super) fn prepare(
         values: recycle(std::mem::take(&mut st.values)),
         kind: None,
         context: Default::default(),
+        found: None,
     };
     let mut raw = recycle(std::mem::take(&mut st.raw));
     let result = plan.resolve(event, options.schema, &mut raw, &mut st.strings, &mut st.all, &mut resolved);
@@ -210,6 +214,26 @@ pub(super) fn prepare(
         hits: &st.marks.hits,
         generation,
     };
+    // Evaluate first: most events match nothing, and need no context.
+    st.matched.clear();
+    for &r in &st.marks.candidates {
+        let rule = &rules.rules[r as usize];
+        if rule.on != crate::ast::EventKind::Any && Some(rule.on) != resolved.kind {
+            continue;
+        }
+        counts.evaluations += 1;
+        if ctx.eval(&rule.expr) {
+            st.matched.push(r);
+        }
+    }
+    let correlations = &rules.correlations;
+    let wanted = st.matched.iter().any(|&r| {
+        let rule = &rules.rules[r as usize];
+        (rule.info.is_some() && rule.report) || correlations.rule_feeds.get(r as usize).is_some_and(|f| !f.is_empty())
+    });
+    if wanted || options.time_missing == TimeMissing::Previous {
+        plan.resolve_context(event, resolved.found, &mut resolved.context);
+    }
     let mut detections = Vec::new();
     let mut packed: Option<Packed> = None;
     let new_packed = |extra: usize| {
@@ -222,16 +246,8 @@ pub(super) fn prepare(
             extra,
         )
     };
-    let correlations = &rules.correlations;
-    for &r in &st.marks.candidates {
+    for &r in &st.matched {
         let rule = &rules.rules[r as usize];
-        if rule.on != crate::ast::EventKind::Any && Some(rule.on) != resolved.kind {
-            continue;
-        }
-        counts.evaluations += 1;
-        if !ctx.eval(&rule.expr) {
-            continue;
-        }
         if let (Some(info), true) = (rule.info, rule.report) {
             let info = &rules.infos[info as usize];
             let mut evidence = Vec::new();
@@ -283,8 +299,7 @@ pub(super) fn prepare(
     if !detections.is_empty() && packed.is_none() {
         packed = Some(new_packed(0));
     }
-    let wanted = packed.is_some();
-    let time = if wanted || options.time_missing == TimeMissing::Previous {
+    let time = if packed.is_some() || options.time_missing == TimeMissing::Previous {
         resolved.context(Ctx::Time).and_then(|t| st.times.parse(t))
     } else {
         None
