@@ -39,6 +39,12 @@ fn every_regression_case_fires_on_its_evtx_file() {
     let mut hits: BTreeMap<(String, String), u64> = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        // Every EVTX record carries its time, computer, channel, event id
+        // and record number; the line is the record's position in its file.
+        for key in ["time", "host", "channel", "event_id", "record", "line"] {
+            assert!(!d[key].is_null(), "no {key} in {line}");
+        }
+        assert!(d["time"].as_str().unwrap().ends_with('Z'), "{line}");
         let key = (d["file"].as_str().unwrap().to_string(), d["rule"].as_str().unwrap().to_string());
         *hits.entry(key).or_default() += 1;
     }
