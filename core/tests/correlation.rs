@@ -652,3 +652,31 @@ fn the_documented_correlations_parse_and_agree() {
     }
     assert!(dsl >= 8 && sigma >= 5, "{dsl} DSL and {sigma} Sigma examples");
 }
+
+#[test]
+fn a_time_field_named_by_the_caller() {
+    let rules = rules_of(vec![brute_force()]);
+    let ev = |t: &str| format!(r#"{{"EventID":4625,"Channel":"Security","TargetUserName":"a","meta":{{"seen":"{t}"}},"TimeCreated":"2000-01-01T00:00:00Z"}}"#);
+    let evs = [ev("2026-11-03T10:00:00Z"), ev("2026-11-03T10:00:30Z"), ev("1793700059")];
+    // By default the schema's TimeCreated: all at one instant, long ago.
+    let d = run(&rules, ScanOptions::default(), &evs);
+    assert_eq!(d[0].time.unwrap().to_string(), "2000-01-01T00:00:00Z");
+    let opts = ScanOptions {
+        time_field: Some("meta.seen".into()),
+        ..ScanOptions::default()
+    };
+    let d = run(&rules, opts, &evs);
+    assert_eq!(d.len(), 1);
+    let c = d[0].correlation.as_ref().unwrap();
+    assert_eq!(c.window.start.to_string(), "2026-11-03T10:00:00Z");
+    // Epoch seconds read as such.
+    assert_eq!(c.window.end.to_string(), "2026-11-03T10:00:59Z");
+    // Events built from fields name it too.
+    let mut s = Scanner::with_options(Arc::clone(&rules), ScanOptions { time_field: Some("When".into()), ..ScanOptions::default() });
+    for t in ["2026-11-03T10:00:00Z", "2026-11-03T10:00:01Z", "2026-11-03T10:00:02Z"] {
+        s.scan(&Event::from_fields(&[("EventID", "4625"), ("Channel", "Security"), ("TargetUserName", "a"), ("When", t)])).unwrap();
+    }
+    let d = s.flush();
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T10:00:02Z");
+}
