@@ -344,3 +344,70 @@ fn threads_give_the_same_detections_in_input_order() {
     b.sort_unstable();
     assert_eq!(a, b);
 }
+
+fn example_file(name: &str) -> String {
+    format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The credential-misuse example through the command: correlated detections
+/// in JSON Lines with their group, window and events, every detection with
+/// its time and host; and the same as a CSV timeline.
+#[test]
+fn the_credential_misuse_example_correlates_in_jsonl_and_csv() {
+    let zones = example_file("zones.toml");
+    let events = example_file("msp-credentials.jsonl");
+    let out = landwatch(&["scan", "--zones", &zones, "--format", "jsonl", &events]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let correlated: Vec<&serde_json::Value> = lines.iter().filter(|d| d.get("group").is_some()).collect();
+    let rules: std::collections::BTreeSet<&str> = correlated.iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert!(rules.len() >= 17, "{rules:?}");
+    for d in &correlated {
+        assert!(d["group"].is_object() && d["window"]["start"].is_string() && d["window"]["end"].is_string(), "{d}");
+        assert!(d["count"].as_u64().is_some_and(|n| n >= 1), "{d}");
+        let events = d["events"].as_array().unwrap();
+        assert!(!events.is_empty() && events.iter().all(|e| e["line"].is_u64() && e["time"].is_string()), "{d}");
+        // Completed by its last event.
+        assert_eq!(events.last().unwrap()["line"], d["line"], "{d}");
+    }
+    for d in &lines {
+        assert!(d["time"].is_string() && d["host"].is_string(), "{d}");
+    }
+    // The timeline: the same detections, in event-time order.
+    let out = landwatch(&["scan", "--zones", &zones, "--format", "csv", &events]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv_rows(&text);
+    let header = rows.remove(0);
+    assert_eq!(header, ["time", "host", "level", "rule", "title", "channel", "event_id", "record", "user", "file", "line", "details"]);
+    assert_eq!(rows.len(), lines.len());
+    let times: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    let json_times: Vec<&str> = lines.iter().map(|d| d["time"].as_str().unwrap()).collect();
+    assert_eq!(times, json_times);
+    let instants: Vec<landwatch::EventTime> = times.iter().map(|t| landwatch::EventTime::parse(t).unwrap()).collect();
+    assert!(instants.windows(2).all(|w| w[0] <= w[1]), "the timeline is in event-time order");
+    assert!(rows.iter().any(|r| r[3] == "corr.credentials_cross_zones" && r[11].contains("TargetUser=NORTHWIND\\nw-admin")), "{text}");
+}
+
+/// A minimal CSV reader for the test (quoted fields, doubled quotes).
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let (mut row, mut field, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => row.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (c, _) => field.push(c),
+        }
+    }
+    rows
+}

@@ -12,7 +12,7 @@
 //! threshold, and a firing makes `j` the group's last. Sequences need events
 //! of steps 1..k in increasing order in that window, ending at `j`;
 //! first-seen needs `j`'s value never seen in `g` before and `t_j` past the
-//! learning period that starts at the correlation's first event.
+//! learning period that starts at the stream's first correlated event.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -226,10 +226,14 @@ fn reference(s: &Spec, evs: &[Ev]) -> Vec<Fire> {
             _ => Some(e.num.to_string()),
         }
     };
-    let takes = |e: &Ev| e.steps & mask != 0 && (!s.grouped || e.group.is_some()) && operand(e).is_some();
+    // Fed to the correlation (a step matched, a group value), and taken
+    // by its measure (its value read too).
+    let fed = |e: &Ev| e.steps & mask != 0 && (!s.grouped || e.group.is_some());
+    let takes = |e: &Ev| fed(e) && operand(e).is_some();
     let group = |e: &Ev| if s.grouped { e.group.map(fold) } else { Some(String::new()) };
     let mut last_fire: HashMap<String, usize> = HashMap::new();
-    let mut learn_from: Option<i64> = None;
+    // First-seen learns from the first event correlated at all.
+    let learn = evs.iter().find(|e| fed(e)).map_or(0, |e| e.t);
     let mut out = Vec::new();
     for j in 0..evs.len() {
         let e = &evs[j];
@@ -237,7 +241,6 @@ fn reference(s: &Spec, evs: &[Ev]) -> Vec<Fire> {
             continue;
         }
         let g = group(e).unwrap_or_default();
-        let learn = *learn_from.get_or_insert(e.t);
         let after = last_fire.get(&g).map_or(0, |&r| r + 1);
         let window: Vec<usize> = (after..=j)
             .filter(|&i| takes(&evs[i]) && group(&evs[i]).as_deref() == Some(g.as_str()) && evs[i].t >= e.t - w)

@@ -5,11 +5,13 @@
 //! fires on the attack, on the groups the attack should make, and not on the
 //! ordinary days.
 //!
-//! Two correlations also fire on the ordinary days (routine remote desktop
-//! work by the provider's engineers, the copiers' anonymous sessions): their
-//! exact assertions are the `#[ignore]`d tests below, with the reason; the
-//! main test only checks that they find the attack. Two more `#[ignore]`d
-//! tests show what else the example brought up.
+//! The last tests keep what the example brought up when it was made: routine
+//! RDP by the provider's engineers (whose sessions read Group Policy from a
+//! customer's DC, and start with a type 3 logon under Network Level
+//! Authentication) crossed zones and looked like a logon then a LotL tool;
+//! anonymous sessions crossed zones; a service account's first interactive
+//! logon started its own learning period; failed logons had the
+//! pass-the-hash shape.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -49,16 +51,16 @@ const ATTACK: &[(&str, &[Pairs])] = &[
     ),
     ("corr.service_account_interactive", &[&[("TargetUser", r"CONTOSO\svc-backup")]]),
     ("corr.offhours_admin_logon", &[&[("TargetUser", r"NORTHWIND\nw-admin")], &[("TargetUser", r"CONTOSO\nw-admin")]]),
-    // The night's RDP from the provider and its session on Contoso's DC;
-    // NORTHWIND\nw-admin from Contoso's network to the provider's file server.
-    ("corr.credentials_cross_zones", &[&[("TargetUser", r"CONTOSO\nw-admin")], &[("TargetUser", r"NORTHWIND\nw-admin")]]),
+    // NORTHWIND\nw-admin over NTLM from Contoso's network to the provider's
+    // file server, the day it also logged on by RDP from the provider's. (The
+    // night's RDP into Contoso from the provider's jump host, and the
+    // Kerberos logons its session makes from Contoso's servers, look like
+    // any engineer's work: not a crossing.)
+    ("corr.credentials_cross_zones", &[&[("TargetUser", r"NORTHWIND\nw-admin")]]),
     // svc-backup through WMI on the file server: discovery, hives, LSASS.
     ("corr.logon_then_lotl_tool", &[&[("Computer", "CD-FS01.contoso.local"), ("user", r"CONTOSO\svc-backup")]]),
     ("corr.logon_then_credential_dumping", &[&[("Computer", "CD-FS01.contoso.local"), ("user", r"CONTOSO\svc-backup")]]),
 ];
-
-/// Correlations that also fire on the ordinary days; see the ignored tests.
-const ALSO_ON_BACKGROUND: &[&str] = &["corr.credentials_cross_zones", "corr.logon_then_lotl_tool"];
 
 /// What only the ordinary days have: accounts (bare names), hosts (short
 /// names) and addresses the attack never uses as a group.
@@ -174,49 +176,47 @@ fn background_names(value: &str) -> Vec<&'static str> {
     BACKGROUND.iter().copied().filter(|b| forms.iter().any(|f| f == b)).collect()
 }
 
-/// The pack's correlations but corr.credential_dumping, which
-/// corr.logon_then_credential_dumping silences.
+/// The building blocks that the sequences naming them silence.
+const SILENCED: &[&str] = &["corr.lotl_activity", "corr.credential_dumping"];
+
+/// The pack's correlations that report.
 fn pack_correlations(rules: &Rules) -> Vec<String> {
+    let silent: Vec<&str> = rules.iter().filter(|r| r.kind == RuleKind::Correlation && !r.reports).map(|r| r.id.as_str()).collect();
+    assert_eq!(silent, SILENCED);
     rules
         .iter()
-        .filter(|r| r.kind == RuleKind::Correlation && r.id != "corr.credential_dumping")
+        .filter(|r| r.kind == RuleKind::Correlation && r.reports)
         .map(|r| r.id.clone())
         .collect()
 }
 
 #[test]
-fn every_correlation_but_credential_dumping_fires_on_the_attack_and_only_there() {
+fn every_reporting_correlation_fires_on_the_attack_and_only_there() {
     let rules = rules();
     let ids = pack_correlations(&rules);
     assert_eq!(ids.len(), 17, "{ids:?}");
     assert_eq!(ATTACK.len(), ids.len());
     let d = scan_all(Some(zones()));
 
-    // (a) Each fires, on exactly the attack's groups; the two that also fire
-    // on the ordinary days at least on the attack's.
+    // (a) Each fires, on exactly the attack's groups.
     for id in &ids {
-        let got = groups(&d, id);
-        let want = expected(id);
-        if ALSO_ON_BACKGROUND.contains(&id.as_str()) {
-            let missing: Vec<_> = want.difference(&got).collect();
-            assert!(missing.is_empty(), "{id} did not fire on {missing:?}; it fired on {got:?}");
-        } else {
-            assert_eq!(got, want, "{id}");
-        }
+        assert_eq!(groups(&d, id), expected(id), "{id}");
     }
 
     // (b) No correlated detection's group names the ordinary days' accounts,
     // hosts or addresses.
-    for x in d.iter().filter(|x| x.correlation.is_some() && !ALSO_ON_BACKGROUND.contains(&x.rule.as_str())) {
+    for x in d.iter().filter(|x| x.correlation.is_some()) {
         for (key, value) in &x.correlation.as_ref().unwrap().group {
             let names = background_names(value);
             assert!(names.is_empty(), "{} at line {:?} groups {key}={value}, background {names:?}", x.rule, x.line);
         }
     }
 
-    // (c) The building block stays silent; the rules it takes still report.
-    assert!(!d.iter().any(|x| x.rule == "corr.credential_dumping"));
-    for rule in ["cred.reg_save_hive", "cred.comsvcs_minidump"] {
+    // (c) The building blocks stay silent; the rules they take still report.
+    for block in SILENCED {
+        assert!(!d.iter().any(|x| x.rule == *block), "{block}");
+    }
+    for rule in ["cred.reg_save_hive", "cred.comsvcs_minidump", "disc.whoami_all_or_priv"] {
         assert!(d.iter().any(|x| x.rule == rule), "{rule}");
     }
 
@@ -271,7 +271,7 @@ fn event_time(line: &str) -> EventTime {
 fn a_shuffle_within_the_lateness_gives_the_same_correlations() {
     let lines = lines();
     let sorted = correlated(&scan_all(Some(zones())));
-    assert!(sorted.len() > 40, "{} correlated detections", sorted.len());
+    assert!(sorted.len() > 30, "{} correlated detections", sorted.len());
     // Each event moved up to 59 s later than its time (a fixed LCG), the
     // stream sorted by that: no event comes after one 60 s (the default
     // lateness) later than itself.
@@ -305,7 +305,6 @@ fn unexpected(d: &[Detection], rule: &str) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "corr.credentials_cross_zones fires on routine MSP work: an engineer's RDP from the provider's jump host into a customer's server makes that session read Group Policy from the customer's DC (4624 type 3 there, IpAddress the server's, a customer zone) seconds after the type 10 from the provider's zone; and ANONYMOUS LOGON (not left out, unlike the pack's header says) from the two customers' copiers groups as one account across customers"]
 fn credentials_cross_zones_fires_on_the_attack_only() {
     let d = scan_all(Some(zones()));
     let extra = unexpected(&d, "corr.credentials_cross_zones");
@@ -313,7 +312,6 @@ fn credentials_cross_zones_fires_on_the_attack_only() {
 }
 
 #[test]
-#[ignore = "corr.logon_then_lotl_tool fires on routine MSP work: with Network Level Authentication (the default) an RDP session starts with a 4624 type 3 on the target from the client, so an engineer's net.exe or wmic.exe at the remote desktop within five minutes completes the sequence that the rule means to leave RDP out of"]
 fn logon_then_lotl_tool_fires_on_the_attack_only() {
     let d = scan_all(Some(zones()));
     let extra = unexpected(&d, "corr.logon_then_lotl_tool");
@@ -321,7 +319,6 @@ fn logon_then_lotl_tool_fires_on_the_attack_only() {
 }
 
 #[test]
-#[ignore = "corr.service_account_interactive learns from the first event it sees, which is a service account's interactive logon: where none happens in the first day (the case the rule is for), the attack's own logon starts the learning day and is learned, not reported"]
 fn service_account_interactive_fires_without_a_first_day_service_logon() {
     // The stream without the X-ray station's daily logon as svc-imaging, the
     // only service account that logs on interactively before the attack.
@@ -350,7 +347,6 @@ fn failed_ntlm(seconds: u64, host: &str) -> String {
 }
 
 #[test]
-#[ignore = "cred.ntlm_network_logon_no_key (explicit_credentials.lw) is 'on: logon' and never says EventID == 4624, so failed NTLM network logons (4625, always KeyLength 0) have the pass-the-hash shape; corr.pass_the_hash_fanout then fires on one account failing on three hosts, as a backup account with a changed password does"]
 fn pass_the_hash_fanout_ignores_failed_logons() {
     // The backup server's old password for Fabrikam, refused by three servers.
     let events: Vec<String> = ["FB-DC01.fabrikam.local", "FB-FS01.fabrikam.local", "FB-SQL01.fabrikam.local"]

@@ -39,8 +39,9 @@ pub struct Correlation {
     pub group_by: Vec<GroupKey>,
     /// The window of event time the measure looks at: events within this
     /// span of each other, both ends included. For [`Measure::FirstSeen`],
-    /// the learning period instead: from the first event the correlation
-    /// sees, values are learned and nothing fires for this long.
+    /// the learning period instead: from the first event the scanner
+    /// correlates (the start of the stream), values are learned and nothing
+    /// fires for this long.
     pub window: Duration,
     /// Only events inside (or outside) the business hours of the scanner's
     /// calendar take part.

@@ -27,8 +27,6 @@ pub(crate) struct CorrState {
     /// (time touched, group, generation), in time order: the groups whose
     /// latest event is oldest come first.
     pub fifo: VecDeque<(i64, u32, u32)>,
-    /// When the correlation first took an event (first-seen learning).
-    pub learn_from: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -163,9 +161,11 @@ impl Correlator {
                 return;
             }
         };
-        let c = &mut self.corrs[ci as usize];
-        let learn_from = *c.learn_from.get_or_insert(now.as_nanos());
+        // First-seen learns from the start of the stream, not from its own
+        // first event: a rare one would learn from the very event it is for.
+        let learn_from = self.started.unwrap_or(now.as_nanos());
         let active = now.as_nanos() >= learn_from.saturating_add(cp.window);
+        let c = &mut self.corrs[ci as usize];
         let from = now.as_nanos().saturating_sub(cp.window);
         fold_key(key, &mut self.scratch);
         let id = match c.index.get(&self.scratch[..]) {

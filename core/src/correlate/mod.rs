@@ -191,6 +191,9 @@ pub(crate) struct Correlator {
     pub last_time: Option<i64>,
     /// The latest time processed: windows only ever see time go forward.
     pub processed: Option<i64>,
+    /// The time of the first event correlated: where first-seen learning
+    /// periods start.
+    pub started: Option<i64>,
     pub corrs: Vec<CorrState>,
     /// Groups held, and their estimated bytes, over every correlation.
     pub groups: usize,
@@ -259,6 +262,7 @@ impl Correlator {
             seq: 0,
             last_time: None,
             processed: None,
+            started: None,
             corrs: vec![CorrState::default(); rules.correlations.corrs.len()],
             groups: 0,
             bytes: 0,
@@ -277,6 +281,7 @@ impl Correlator {
             seq: 0,
             last_time: None,
             processed: None,
+            started: None,
             corrs: Vec::with_capacity(n),
             groups: 0,
             bytes: 0,
@@ -408,6 +413,7 @@ impl Correlator {
         let Some(packed) = prepared.packed.as_ref().filter(|p| !p.feeds.is_empty()) else {
             return;
         };
+        self.started.get_or_insert(now);
         self.processed = Some(now);
         self.expire(now, env);
         let ev = window::Entry {

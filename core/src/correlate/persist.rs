@@ -51,6 +51,7 @@ struct Saved {
     seq: u64,
     last_time: Option<i64>,
     processed: Option<i64>,
+    started: Option<i64>,
     corrs: Vec<SavedCorr>,
     stats: CorrelationStats,
 }
@@ -67,7 +68,6 @@ pub(crate) struct Counters {
 
 #[derive(Serialize, Deserialize)]
 struct SavedCorr {
-    learn_from: Option<i64>,
     groups: Vec<SavedGroup>,
     /// (time, group index), oldest first: one per group.
     fifo: Vec<(i64, u32)>,
@@ -104,6 +104,7 @@ pub(crate) fn save(c: &Correlator, plan: &Plan, counters: Counters) -> Vec<u8> {
         seq: c.seq,
         last_time: c.last_time,
         processed: c.processed,
+        started: c.started,
         corrs,
         stats: c.stats,
     };
@@ -146,7 +147,6 @@ fn save_corr(c: &CorrState) -> SavedCorr {
         .collect();
     fifo.sort_unstable();
     SavedCorr {
-        learn_from: c.learn_from,
         groups,
         fifo: fifo.into_iter().map(|(_, t, id)| (t, id)).collect(),
     }
@@ -230,13 +230,11 @@ fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
     c.seq = s.seq;
     c.last_time = s.last_time;
     c.processed = s.processed;
+    c.started = s.started;
     c.stats = s.stats;
     for (ci, sc) in s.corrs.into_iter().enumerate() {
         let cp = &plan.corrs[ci];
-        let mut st = CorrState {
-            learn_from: sc.learn_from,
-            ..CorrState::default()
-        };
+        let mut st = CorrState::default();
         for (gi, g) in sc.groups.into_iter().enumerate() {
             let window = load_window(g.window, &cp.measure)?;
             if !cites_known_files(&window, files) {
