@@ -34,14 +34,35 @@ pub(crate) struct Feed {
 
 impl Packed {
     /// The context, with room for `extra` bytes of values.
-    pub fn new(host: Option<&str>, user: Option<&str>, channel: Option<&str>, event_id: Option<u32>, record: Option<u64>, extra: usize) -> Packed {
+    /// The context, in `spare`'s buffers when given (a packed input of
+    /// an earlier event, handed back), else in new ones.
+    pub fn new(
+        spare: Option<Packed>,
+        host: Option<&str>,
+        user: Option<&str>,
+        channel: Option<&str>,
+        event_id: Option<u32>,
+        record: Option<u64>,
+        extra: usize,
+    ) -> Packed {
         let len = host.map_or(0, str::len) + user.map_or(0, str::len) + channel.map_or(0, str::len);
-        let mut p = Packed {
-            data: String::with_capacity(len + extra),
-            ends: [u32::MAX; 3],
-            event_id,
-            record,
-            feeds: Vec::new(),
+        let mut p = match spare {
+            Some(mut p) => {
+                p.data.clear();
+                p.data.reserve(len + extra);
+                p.feeds.clear();
+                p.ends = [u32::MAX; 3];
+                p.event_id = event_id;
+                p.record = record;
+                p
+            }
+            None => Packed {
+                data: String::with_capacity(len + extra),
+                ends: [u32::MAX; 3],
+                event_id,
+                record,
+                feeds: Vec::new(),
+            },
         };
         for (i, v) in [host, user, channel].into_iter().enumerate() {
             if let Some(v) = v {
@@ -50,6 +71,11 @@ impl Packed {
             }
         }
         p
+    }
+
+    /// The bytes its buffers hold.
+    pub fn capacity(&self) -> usize {
+        self.data.capacity() + self.feeds.capacity() * std::mem::size_of::<Feed>()
     }
 
     fn part(&self, i: usize) -> Option<&str> {
@@ -154,7 +180,7 @@ mod tests {
 
     #[test]
     fn inputs_round_trip_merge_and_damage_ends_them() {
-        let mut p = Packed::new(Some("H1"), None, Some("Security"), Some(4624), None, 0);
+        let mut p = Packed::new(None, Some("H1"), None, Some("Security"), Some(4624), None, 0);
         assert_eq!((p.host(), p.user(), p.channel()), (Some("H1"), None, Some("Security")));
         p.add(3, 1, ["CORP\\adm", "", "h\u{e9}te:12"].into_iter());
         p.add(3, 2, ["CORP\\adm", "", "h\u{e9}te:12"].into_iter());
@@ -166,7 +192,8 @@ mod tests {
         assert!(p.holds(&f, 3) && !p.holds(&f, 2) && !p.holds(&f, 4));
         let bad = Feed { start: 0, end: 99_999, ..f };
         assert_eq!(p.values(&bad).count(), 0);
-        let p = Packed::new(None, Some("CORP\\a"), None, None, Some(7), 0);
+        let p = Packed::new(Some(p), None, Some("CORP\\a"), None, None, Some(7), 0);
+        assert!(p.feeds.is_empty());
         assert_eq!((p.host(), p.user(), p.channel()), (None, Some("CORP\\a"), None));
     }
 }

@@ -203,6 +203,12 @@ pub(crate) struct Correlator {
     pub files: Files,
     /// A group key folded for lookup, reused.
     scratch: Vec<u8>,
+    /// Packed inputs of processed events, handed back to the matching half
+    /// of this scanner for reuse: an event then costs no allocation.
+    spares: Vec<Packed>,
+    /// When groups were last swept for expiry, and events since.
+    swept: Option<i64>,
+    since_sweep: u32,
 }
 
 /// File names, each once: windows hold an index, not a reference count.
@@ -269,6 +275,9 @@ impl Correlator {
             stats: CorrelationStats::default(),
             files: Files::default(),
             scratch: Vec::new(),
+            spares: Vec::new(),
+            swept: None,
+            since_sweep: 0,
         }
     }
 
@@ -288,6 +297,21 @@ impl Correlator {
             stats: CorrelationStats::default(),
             files: Files::default(),
             scratch: Vec::new(),
+            spares: Vec::new(),
+            swept: None,
+            since_sweep: 0,
+        }
+    }
+
+    /// A packed input to reuse, if one was handed back.
+    pub fn spare(&mut self) -> Option<Packed> {
+        self.spares.pop()
+    }
+
+    /// Keeps a processed event's packed input for reuse (a few, none large).
+    fn hand_back(&mut self, p: Packed) {
+        if self.spares.len() < 16 && p.capacity() <= 4096 {
+            self.spares.push(p);
         }
     }
 
@@ -408,14 +432,28 @@ impl Correlator {
             if prepared.feeds_correlations() {
                 self.stats.late += 1;
             }
+            if let Some(p) = prepared.packed.take() {
+                self.hand_back(p);
+            }
             return;
         }
-        let Some(packed) = prepared.packed.as_ref().filter(|p| !p.feeds.is_empty()) else {
+        let Some(packed) = prepared.packed.take() else { return };
+        if packed.feeds.is_empty() {
+            self.hand_back(packed);
             return;
-        };
+        }
         self.started.get_or_insert(now);
         self.processed = Some(now);
-        self.expire(now, env);
+        // Dropping whole groups is memory hygiene (a window expires its own
+        // events when touched): once a second of event time, or every 64
+        // events, is enough.
+        self.since_sweep += 1;
+        if self.since_sweep >= 64 || self.swept.is_none_or(|t| now.saturating_sub(t) >= 1_000_000_000) {
+            self.expire(now, env);
+            self.swept = Some(now);
+            self.since_sweep = 0;
+        }
+
         let ev = window::Entry {
             time: EventTime::from_nanos(now),
             event: prepared.position,
@@ -429,7 +467,7 @@ impl Correlator {
         let event = Completing {
             ev: &ev,
             location: prepared.location.as_ref(),
-            context: Some(packed),
+            context: Some(&packed),
         };
         let mut many: Vec<&str> = Vec::new();
         for f in &packed.feeds {
@@ -457,6 +495,8 @@ impl Correlator {
             let operand = all.get(keys).copied();
             self.feed(f.corr, f.steps, &all[..keys], operand, &event, env, out, 0);
         }
+        drop(many);
+        self.hand_back(packed);
         self.enforce_caps(env);
     }
 }

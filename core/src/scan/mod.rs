@@ -229,6 +229,9 @@ impl Scanner {
         let position = self.stats.events;
         self.stats.events += 1;
         let mut counts = prepare::Counts::default();
+        if self.state.spare.is_none() {
+            self.state.spare = self.correlator.spare();
+        }
         let result = prepare::prepare(&self.rules, &self.plan, &self.options, &mut self.state, event, position, &mut counts);
         self.stats.evaluations += counts.evaluations;
         self.stats.no_value += counts.no_value;

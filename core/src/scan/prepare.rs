@@ -33,6 +33,8 @@ pub(super) struct State {
     times: TimeParser,
     /// The rules that matched this event.
     matched: Vec<u32>,
+    /// A packed input to fill, handed back by the correlating half.
+    pub(super) spare: Option<Packed>,
 }
 
 /// What the automata found in the current event, and the rules it makes
@@ -113,6 +115,7 @@ impl State {
             normals: normals::Normals::new(rules.normal_fields.len()),
             times: TimeParser::default(),
             matched: Vec::new(),
+            spare: None,
         }
     }
 }
@@ -236,8 +239,10 @@ pub(super) fn prepare(
     }
     let mut detections = Vec::new();
     let mut packed: Option<Packed> = None;
-    let new_packed = |extra: usize| {
+    let mut spare = st.spare.take();
+    let mut new_packed = |extra: usize| {
         Packed::new(
+            spare.take(),
             resolved.context(Ctx::Host),
             resolved.user(),
             resolved.context(Ctx::Channel),
