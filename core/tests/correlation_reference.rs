@@ -395,6 +395,51 @@ proptest! {
         got.extend(second.flush());
         prop_assert_eq!(got, whole);
     }
+
+    /// Arbitrary bytes, and saved state with bytes changed, cut or added, are
+    /// an error or a state the scanner goes on with: never a panic.
+    #[test]
+    fn any_bytes_to_restore_are_an_error_or_a_state(
+        s in spec(),
+        evs in events(),
+        noise in prop::collection::vec(any::<u8>(), 0..300),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut sc = scanner(&s, 30_000);
+        stream(&s, &evs, &(0..evs.len()).collect::<Vec<_>>(), &mut sc, &mut Vec::new());
+        let blob = sc.save_state();
+        let mut target = scanner(&s, 30_000);
+        let _ = target.restore_state(&noise);
+        let mut changed = blob.clone();
+        for (at, b) in &edits {
+            let i = at.index(changed.len());
+            changed[i] = *b;
+        }
+        changed.truncate(cut.index(changed.len() + 1).max(changed.len().min(24)));
+        changed.extend_from_slice(&noise[..noise.len().min(8)]);
+        if target.restore_state(&changed).is_ok() {
+            // Whatever it restored, it keeps scanning and saving.
+            stream(&s, &evs, &(0..evs.len()).collect::<Vec<_>>(), &mut target, &mut Vec::new());
+            target.flush();
+            let _ = target.save_state();
+        }
+        // A hostile blob with a valid checksum: the payload changed, the
+        // checksum made again. Restore checks what it reads.
+        let mut forged = blob.clone();
+        for (at, b) in &edits {
+            let i = 24 + at.index(forged.len() - 24);
+            forged[i] = *b;
+        }
+        let crc = crc32fast::hash(&forged[24..]).to_le_bytes();
+        forged[20..24].copy_from_slice(&crc);
+        let mut target = scanner(&s, 30_000);
+        if target.restore_state(&forged).is_ok() {
+            stream(&s, &evs, &(0..evs.len()).collect::<Vec<_>>(), &mut target, &mut Vec::new());
+            target.flush();
+            let _ = target.save_state();
+        }
+    }
 }
 
 

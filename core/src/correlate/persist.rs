@@ -203,9 +203,22 @@ pub(crate) fn restore(bytes: &[u8], plan: &Plan) -> Result<(Correlator, Counters
     build(saved, plan).map(|c| (c, counters)).map_err(StateError::Corrupt)
 }
 
+/// Counters past this are not a stream's (it would take centuries at any
+/// rate): a blob that holds one is damaged, and adding to it could overflow.
+const COUNTER_LIMIT: u64 = 1 << 62;
+
 fn build(s: Saved, plan: &Plan) -> Result<Correlator, String> {
     if s.sources.is_empty() {
         return Err("no sources".into());
+    }
+    let c = &s.counters;
+    let t = &s.stats;
+    let counters = [
+        s.seq, c.events, c.rejected, c.detections, c.evaluations, c.no_value, t.no_time, t.late, t.no_value, t.expired,
+        t.evicted, t.forced,
+    ];
+    if counters.iter().any(|&n| n > COUNTER_LIMIT) {
+        return Err("a counter out of range".into());
     }
     if s.corrs.len() != plan.corrs.len() {
         return Err(format!("{} correlations, the rules have {}", s.corrs.len(), plan.corrs.len()));
