@@ -154,16 +154,20 @@ fn late_events_are_counted_and_skipped() {
     assert_eq!(s.stats().late, 3);
 }
 
-#[test]
-fn distinct_hosts_per_account() {
-    let c = correlation(
+/// Network logons by one account on three hosts within ten minutes.
+fn many_hosts() -> Correlation {
+    correlation(
         "cred.many_hosts",
         Measure::Distinct(Operand::Field(Field::new("Computer")), Threshold::new(ThresholdOp::Ge, 3.0)),
         vec![inline(EventKind::Logon, eq_num("LogonType", 3.0))],
         &["TargetUser"],
         600,
-    );
-    let rules = rules_of(vec![c]);
+    )
+}
+
+#[test]
+fn distinct_hosts_per_account() {
+    let rules = rules_of(vec![many_hosts()]);
     let evs = [
         logon(0, 4624, "adm", "H1", 3, "10.0.0.1"),
         logon(10, 4624, "adm", "h1", 3, "10.0.0.1"),
@@ -580,14 +584,7 @@ fn logon_shapes(user: &str, host: &str, t: &str, record: u64) -> [String; 3] {
 
 #[test]
 fn logons_correlate_across_flat_evtx_and_ecs_shapes() {
-    let c = correlation(
-        "cred.many_hosts",
-        Measure::Distinct(Operand::Field(Field::new("Computer")), Threshold::new(ThresholdOp::Ge, 3.0)),
-        vec![inline(EventKind::Logon, eq_num("LogonType", 3.0))],
-        &["TargetUser"],
-        600,
-    );
-    let rules = rules_of(vec![c]);
+    let rules = rules_of(vec![many_hosts()]);
     let evs = [
         logon_shapes("adm", "H1", "2026-11-03T10:00:00.1234567Z", 11)[0].clone(),
         logon_shapes("adm", "H2", "2026-11-03T10:00:01.5Z", 12)[1].clone(),

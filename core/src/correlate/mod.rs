@@ -259,26 +259,14 @@ impl Files {
 
 impl Correlator {
     pub fn new(rules: &Rules) -> Correlator {
-        Correlator {
-            sources: vec![SourceState {
-                open: true,
-                ..SourceState::default()
-            }],
-            waiting: Waiting::default(),
-            seq: 0,
-            last_time: None,
-            processed: None,
-            started: None,
-            corrs: vec![CorrState::default(); rules.correlations.corrs.len()],
-            groups: 0,
-            bytes: 0,
-            stats: CorrelationStats::default(),
-            files: Files::default(),
-            scratch: Vec::new(),
-            spares: Vec::new(),
-            swept: None,
-            since_sweep: 0,
-        }
+        let n = rules.correlations.corrs.len();
+        let mut c = Correlator::new_empty(n);
+        c.sources.push(SourceState {
+            open: true,
+            ..SourceState::default()
+        });
+        c.corrs.resize_with(n, CorrState::default);
+        c
     }
 
     /// A correlator of `n` correlations, without sources beyond the

@@ -10,7 +10,7 @@ use nom::sequence::preceded;
 use nom::{Err, Parser};
 
 use super::lexer::{
-    blank, failure, found, keyword, number, skip, string, symbol, word, PError, PResult,
+    blank, failure, found, keyword, list_next, number, skip, string, symbol, word, PError, PResult,
 };
 use super::parser::{expect, starts_block, value_token, MAX_DEPTH};
 use crate::ast::{CmpOp, Expr, Field, FieldForm, Op, Predicate, Quantifier};
@@ -290,17 +290,7 @@ fn paren_list<'a, T>(
         }
         let (r, x) = item(at)?;
         out.push(x);
-        let at = skip(r);
-        rest = match char::<_, PError>(',').parse(at) {
-            Ok((r, _)) => r,
-            Err(_) if at.starts_with(')') => at,
-            Err(_) => {
-                return Err(failure(
-                    at,
-                    format!("expected ',' or ')' in the list, found {}", found(at)),
-                ))
-            }
-        };
+        rest = list_next(r, "the list")?;
     }
 }
 

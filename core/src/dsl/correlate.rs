@@ -15,7 +15,7 @@ use nom::{Err, Parser};
 
 use super::condition::{named_field, or_expr};
 use super::lexer::{
-    blank, failure, found, keyword, number, rule_id, skip, symbol, word, PError, PResult,
+    blank, failure, found, keyword, list_next, number, rule_id, skip, symbol, word, PError, PResult,
 };
 use super::parser::{expect, starts_block};
 use crate::ast::{
@@ -326,17 +326,7 @@ fn step_list<'a>(
         }
         let (r, ()) = step(at, steps)?;
         n += 1;
-        let at = skip(r);
-        rest = match char::<_, PError>(',').parse(at) {
-            Ok((r, _)) => r,
-            Err(_) if at.starts_with(')') => at,
-            Err(_) => {
-                return Err(failure(
-                    at,
-                    format!("expected ',' or ')' in the list of steps, found {}", found(at)),
-                ))
-            }
-        };
+        rest = list_next(r, "the list of steps")?;
     }
 }
 
@@ -485,17 +475,7 @@ fn group_key<'a>(at: &'a str, steps: &Steps) -> PResult<'a, GroupKey> {
         )(r)?;
         let (r, field) = named_field(r, &format!("the field of '{step_ref}'"))?;
         fields.push((step_ref.to_string(), field));
-        let at = skip(r);
-        rest = match char::<_, PError>(',').parse(at) {
-            Ok((r, _)) => r,
-            Err(_) if at.starts_with(')') => at,
-            Err(_) => {
-                return Err(failure(
-                    at,
-                    format!("expected ',' or ')' in the fields of '{name}', found {}", found(at)),
-                ))
-            }
-        };
+        rest = list_next(r, &format!("the fields of '{name}'"))?;
     }
 }
 

@@ -305,6 +305,19 @@ fn escape(input: &str) -> PResult<'_, char> {
     }
 }
 
+/// After an item of a parenthesized list: the input past a `,`, or at the
+/// closing `)`; anything else is an error naming the list.
+pub(super) fn list_next<'a>(at: &'a str, list: &str) -> Result<&'a str, Err<PError<'a>>> {
+    let at = skip(at);
+    if let Some(r) = at.strip_prefix(',') {
+        return Ok(r);
+    }
+    if at.starts_with(')') {
+        return Ok(at);
+    }
+    Err(failure(at, format!("expected ',' or ')' in {list}, found {}", found(at))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

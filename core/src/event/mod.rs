@@ -172,6 +172,22 @@ enum SlotSource {
     Join(u32, u32),
 }
 
+/// The first of `sources` the event has, a join read as `DOMAIN\\user`.
+fn pick<'r>(sources: &[SlotSource], text: impl Fn(u32) -> Option<&'r str>) -> Option<Cow<'r, str>> {
+    sources.iter().find_map(|src| match *src {
+        SlotSource::Path(s) => text(s).map(Cow::Borrowed),
+        SlotSource::Join(d, u) => Some(account(text(d), text(u)?)),
+    })
+}
+
+/// `DOMAIN\\user`, or the user alone without a domain (absent, empty or `-`).
+fn account<'r>(domain: Option<&'r str>, user: &'r str) -> Cow<'r, str> {
+    match domain {
+        Some(d) if !d.is_empty() && d != "-" => Cow::Owned(format!("{d}\\{user}")),
+        _ => Cow::Borrowed(user),
+    }
+}
+
 /// Trie slots of [`schema::KIND_PATHS`], in that order.
 #[derive(Debug, Clone)]
 struct KindSlots(Vec<u32>);
@@ -332,28 +348,13 @@ impl FieldPlan {
         if let Some(f) = found {
             let text = |slot: u32| f.pool.text((*f.raw.get(slot as usize)?)?);
             for (item, sources) in self.context.get(f.schema).into_iter().flatten().enumerate() {
-                context[item] = sources.iter().find_map(|src| match *src {
-                    SlotSource::Path(s) => text(s).map(Cow::Borrowed),
-                    SlotSource::Join(d, u) => {
-                        let user = text(u)?;
-                        Some(match text(d) {
-                            Some(dom) if !dom.is_empty() && dom != "-" => Cow::Owned(format!("{dom}\\{user}")),
-                            _ => Cow::Borrowed(user),
-                        })
-                    }
-                });
+                context[item] = pick(sources, text);
             }
             return;
         }
         let Repr::Fields(fields) = &event.repr else { return };
         let find = |name: &str| fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
-        let join = |domain: &str, user: &str| -> Option<Cow<'r, str>> {
-            let u = find(user)?;
-            Some(match find(domain) {
-                Some(d) if !d.is_empty() && d != "-" => Cow::Owned(format!("{d}\\{u}")),
-                _ => Cow::Borrowed(u),
-            })
-        };
+        let join = |domain: &str, user: &str| Some(account(find(domain), find(user)?));
         for item in Ctx::ALL {
             context[item as usize] = match item {
                 Ctx::Time => self
@@ -411,20 +412,8 @@ impl FieldPlan {
                 let schema = schema.detect(&probe);
                 out.kind = schema::event_kind(schema, &probe);
                 let si = SCHEMAS.iter().position(|&s| s == schema).unwrap_or(0);
-                let pick = |sources: &[SlotSource]| {
-                    sources.iter().find_map(|src| match *src {
-                        SlotSource::Path(s) => text(s).map(Cow::Borrowed),
-                        SlotSource::Join(d, u) => {
-                            let user = text(u)?;
-                            Some(match text(d) {
-                                Some(dom) if !dom.is_empty() && dom != "-" => Cow::Owned(format!("{dom}\\{user}")),
-                                _ => Cow::Borrowed(user),
-                            })
-                        }
-                    })
-                };
                 for (field, sources) in self.sources[si].iter().enumerate() {
-                    out.values[field] = pick(sources);
+                    out.values[field] = pick(sources, text);
                 }
                 out.found = Some(Found { raw, pool, schema: si });
                 if let Some(id) = self.any_field {
@@ -459,13 +448,7 @@ impl FieldPlan {
                     }
                 }
                 // The joined accounts, where the caller gave their parts.
-                let join = |domain: &str, user: &str| -> Option<Cow<'r, str>> {
-                    let u = find(user)?;
-                    Some(match find(domain) {
-                        Some(d) if !d.is_empty() && d != "-" => Cow::Owned(format!("{d}\\{u}")),
-                        _ => Cow::Borrowed(u),
-                    })
-                };
+                let join = |domain: &str, user: &str| Some(account(find(domain), find(user)?));
                 let derived = [
                     (schema::TARGET_USER, "TargetDomainName", "TargetUserName"),
                     (schema::SUBJECT_USER, "SubjectDomainName", "SubjectUserName"),

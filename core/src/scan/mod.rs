@@ -244,13 +244,18 @@ impl Scanner {
     /// The stateful half of [`Scanner::scan`]: takes prepared events in
     /// stream order and returns the detections now due.
     pub fn complete(&mut self, prepared: Prepared) -> Vec<Detection> {
+        self.correlate(|c, env, out| c.complete(prepared, env, out))
+    }
+
+    /// Runs `f` on the correlating half, and counts what it reports.
+    fn correlate(&mut self, f: impl FnOnce(&mut Correlator, &Env<'_>, &mut Vec<Detection>)) -> Vec<Detection> {
         let mut out = Vec::new();
         let env = Env {
             rules: &self.rules,
             options: &self.options,
             zones: self.zones.as_deref(),
         };
-        self.correlator.complete(prepared, &env, &mut out);
+        f(&mut self.correlator, &env, &mut out);
         self.stats.detections += out.len() as u64;
         out
     }
@@ -258,15 +263,7 @@ impl Scanner {
     /// Ends the stream: the detections of every event still waiting for the
     /// lateness to pass. The scanner stays usable (its groups are kept).
     pub fn flush(&mut self) -> Vec<Detection> {
-        let mut out = Vec::new();
-        let env = Env {
-            rules: &self.rules,
-            options: &self.options,
-            zones: self.zones.as_deref(),
-        };
-        self.correlator.flush(&env, &mut out);
-        self.stats.detections += out.len() as u64;
-        out
+        self.correlate(|c, env, out| c.flush(env, out))
     }
 
     /// A new input read side by side with the others (say, one log file of
@@ -280,15 +277,7 @@ impl Scanner {
 
     /// Ends a source; returns what its end lets through.
     pub fn close_source(&mut self, source: SourceId) -> Vec<Detection> {
-        let mut out = Vec::new();
-        let env = Env {
-            rules: &self.rules,
-            options: &self.options,
-            zones: self.zones.as_deref(),
-        };
-        self.correlator.close_source(source, &env, &mut out);
-        self.stats.detections += out.len() as u64;
-        out
+        self.correlate(|c, env, out| c.close_source(source, env, out))
     }
 
     /// The correlation state (groups, waiting events, sources) as bytes, to
