@@ -16,6 +16,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== release build and the bundled example"
 cargo build --release --locked -p landwatch-cli
 target/release/landwatch scan --format jsonl examples/msp-intrusion.jsonl >/dev/null
+target/release/landwatch scan --zones examples/zones.toml --format csv examples/msp-credentials.jsonl >/dev/null
 
 echo "== tests"
 cargo test --workspace --locked
