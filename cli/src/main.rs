@@ -291,8 +291,8 @@ fn check(paths: &[String], sigma: &rules::SigmaArgs) -> ExitCode {
                 println!("{rej}");
             }
             println!(
-                "ok: {} rules compile ({} patterns in {} automata, {} regexes, {} always evaluated)",
-                s.rules, s.patterns, s.inputs, s.regexes, s.always_evaluated
+                "ok: {} rules compile, {} of them correlations ({} patterns in {} automata, {} regexes, {} always evaluated)",
+                s.rules, s.correlations, s.patterns, s.inputs, s.regexes, s.always_evaluated
             );
             if !sigma.sigma.is_empty() {
                 println!("{} rules loaded, {} rejected", report.loaded, report.rejected.len());

@@ -411,3 +411,56 @@ fn csv_rows(text: &str) -> Vec<Vec<String>> {
     }
     rows
 }
+
+/// A Sigma correlation with its base rules in one file: checked, printed in
+/// the DSL (which parses back), and scanned.
+#[test]
+fn sigma_correlations_check_convert_and_scan() {
+    let text = "title: Three failed logons for one account
+id: 0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5
+level: high
+correlation:
+  type: event_count
+  rules: [refused]
+  group-by: [TargetUserName]
+  timespan: 5m
+  condition:
+    gte: 3
+---
+title: Refused logon
+id: 8f7e6d5c-4b3a-4291-8e0d-f1e2d3c4b5a6
+name: refused
+logsource:
+  product: windows
+  service: security
+detection:
+  selection:
+    EventID: 4625
+  condition: selection
+";
+    let rule = temp_file("failed.yml", text.as_bytes());
+    let out = landwatch(&["check", "--strict", "--sigma", rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ok: 2 rules compile, 1 of them correlations"));
+    let out = landwatch(&["convert", rule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let dsl = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(dsl.contains("correlation sigma.0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5 {"), "{dsl}");
+    assert!(dsl.contains("generate: false"), "{dsl}");
+    assert!(dsl.contains("correlate: count >= 3 of sigma.8f7e6d5c-4b3a-4291-8e0d-f1e2d3c4b5a6 by TargetUserName within 5m"), "{dsl}");
+    let converted = temp_file("failed.lw", dsl.as_bytes());
+    let out = landwatch(&["check", converted.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let events: String = (0..3)
+        .map(|i| format!("{{\"EventID\":4625,\"Channel\":\"Security\",\"Computer\":\"DC1\",\"TimeCreated\":\"2026-11-03T10:00:0{i}Z\",\"TargetUserName\":\"bob\"}}\n"))
+        .collect();
+    let events = temp_file("failed.jsonl", events.as_bytes());
+    let out = landwatch(&["scan", "--no-builtin", "--sigma", rule.to_str().unwrap(), "--format", "jsonl", events.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // Only the correlation: its base rule does not generate.
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let d: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(d["group"]["TargetUserName"], "bob");
+    assert_eq!(d["count"], 3);
+    assert_eq!(d["line"], 3);
+}
