@@ -19,9 +19,9 @@
 //! 7. `/` option prefixes to `-`, at the start of every space-separated word;
 //! 8. lowercase.
 //!
-//! Steps 1-5 are one pass ([`clean`]); PowerShell's encoded commands are
+//! Steps 1-5 are one pass (`clean`); PowerShell's encoded commands are
 //! decoded from its output, where case is still as written. Steps 6-8 follow
-//! ([`finish`]). The result is a fixed point: normalizing it again changes
+//! (`finish`). The result is a fixed point: normalizing it again changes
 //! nothing (see `docs/normal-form.md` for why one pass suffices).
 
 mod decode;

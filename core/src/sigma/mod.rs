@@ -3,7 +3,7 @@
 //!
 //! Windows rules with field selections, the value modifiers listed in
 //! `docs/sigma-compatibility.md` and full conditions, and correlation rules
-//! (see [`correlation`]). Anything else is rejected with the file, the YAML
+//! (all eight types, into [`crate::ast::Correlation`]). Anything else is rejected with the file, the YAML
 //! line and the exact unsupported feature; the other rules still load.
 
 mod condition;
