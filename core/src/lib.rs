@@ -47,6 +47,41 @@
 //! assert!(scanner.scan(&ev).unwrap().is_empty());
 //! assert_eq!(scanner.stats().events, 2);
 //! ```
+//!
+//! Correlations decide on the stream (see `docs/correlation.md`): windows of
+//! event time, read from each event; events may arrive out of order by up to
+//! [`ScanOptions::lateness`], and correlated detections come out once it has
+//! passed (or at [`Scanner::flush`]). The state lives in the scanner,
+//! bounded, and can be saved and restored.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use landwatch::{RulesBuilder, Scanner};
+//!
+//! let rules = Arc::new(RulesBuilder::new()
+//!     .add_source("mine.lw", r#"
+//!         correlation my.account_many_hosts {
+//!             title: "One account logs on to three hosts in ten minutes"
+//!             level: high
+//!             correlate: count distinct Computer >= 3
+//!                        of logon(EventID == 4624 and LogonType == 3) by TargetUser within 10m
+//!         }
+//!     "#)
+//!     .build()
+//!     .expect("the correlation compiles"));
+//! let mut scanner = Scanner::new(rules);
+//! for (host, t) in [("WS1", "10:00:00"), ("WS2", "10:03:00"), ("WS3", "10:07:30")] {
+//!     let e = format!(r#"{{"EventID":4624,"Channel":"Security","Computer":"{host}",
+//!         "TimeCreated":"2026-11-03T{t}Z","TargetUserName":"adm","TargetDomainName":"CORP","LogonType":3}}"#);
+//!     scanner.scan_json(e.as_bytes()).unwrap();
+//! }
+//! let d = scanner.flush();               // the end of the stream: nothing waits
+//! assert_eq!(d.len(), 1);
+//! let c = d[0].correlation.as_ref().unwrap();
+//! assert_eq!(c.group, [("TargetUser".to_string(), "CORP\\adm".to_string())]);
+//! assert_eq!((c.count, d[0].host.as_deref()), (3, Some("WS3")));
+//! assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T10:07:30Z");
+//! ```
 
 pub mod ast;
 pub mod builtin;
