@@ -59,6 +59,9 @@ fn read<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut dyn EventSi
     // number (EventRecordID) is read from the record itself.
     let mut position = 0u64;
     for record in parser.records_json_bytes() {
+        if sink.stopped() {
+            return Ok(());
+        }
         position += 1;
         match record {
             Ok(r) => {

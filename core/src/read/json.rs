@@ -20,7 +20,7 @@ pub fn read_json(reader: impl Read, sink: &mut dyn EventSink) -> io::Result<()> 
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
     let mut seen_event = false;
-    loop {
+    while !sink.stopped() {
         line.clear();
         let n = reader.read_until(b'\n', &mut line)?;
         if n == 0 {
@@ -88,6 +88,9 @@ fn read_array(first_line: u64, all: &[u8], sink: &mut dyn EventSink) {
     };
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     for item in items {
+        if sink.stopped() {
+            return;
+        }
         let line = lines.at(offset_in(all, item.get()));
         sink.event(line, item.get().as_bytes());
     }
@@ -98,11 +101,12 @@ fn read_array(first_line: u64, all: &[u8], sink: &mut dyn EventSink) {
 fn read_stream(first_line: u64, all: &[u8], sink: &mut dyn EventSink) {
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     let mut start = 0;
-    while start < all.len() {
+    while start < all.len() && !sink.stopped() {
         let mut stream = serde_json::Deserializer::from_slice(&all[start..]).into_iter::<&RawValue>();
         let failed = loop {
             match stream.next() {
                 None => break None,
+                Some(Ok(_)) if sink.stopped() => return,
                 Some(Ok(v)) => {
                     let line = lines.at(offset_in(all, v.get()));
                     sink.event(line, v.get().as_bytes());

@@ -42,6 +42,11 @@ pub trait EventSink {
     fn skip(&mut self, line: u64, reason: &'static str, error: &dyn fmt::Display);
     /// `bytes` more of the input were read (for a progress bar).
     fn progress(&mut self, _bytes: u64) {}
+    /// True when nothing more is wanted (whoever reads the events has gone):
+    /// readers then stop early.
+    fn stopped(&self) -> bool {
+        false
+    }
 }
 
 /// Reads one file of events to its end: EVTX when it starts with
