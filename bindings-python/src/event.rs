@@ -78,7 +78,8 @@ fn write_dict(py: Python<'_>, d: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: u
         write_str(out, &key);
         out.push(b':');
         let len = path.len();
-        let _ = write!(path, "[{key:?}]");
+        // As Python writes the key: event['Image'].
+        let _ = write!(path, "['{}']", key.replace('\\', "\\\\").replace('\'', "\\'"));
         write_value(py, &v, out, depth + 1, path)?;
         path.truncate(len);
     }
