@@ -34,9 +34,18 @@ pub fn event_bytes<'a>(py: Python<'_>, event: &'a Bound<'_, PyAny>, arg: &str) -
     }
     if let Ok(d) = event.cast::<PyDict>() {
         let mut out = Vec::with_capacity(256);
-        let mut path = String::from(arg);
-        write_dict(py, d, &mut out, 0, &mut path)?;
-        return Ok(Cow::Owned(out));
+        return match write_dict(py, d, &mut out, 0) {
+            Ok(()) => Ok(Cow::Owned(out)),
+            Err(Failed::Py(e)) => Err(e),
+            Err(Failed::Type { path, message }) => {
+                // The path was collected innermost first.
+                let mut at = String::from(arg);
+                for step in path.iter().rev() {
+                    at.push_str(step);
+                }
+                Err(PyTypeError::new_err(format!("{at}: {message}")))
+            }
+        };
     }
     if let Ok(b) = event.cast::<PyByteArray>() {
         return Ok(Cow::Owned(b.to_vec()));
@@ -56,11 +65,67 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
     let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn too_deep(py: Python<'_>) -> PyErr {
-    errors::event_error_because(py, "nested too deep", &format!("nesting deeper than {MAX_DEPTH} levels (or a cycle)"))
+/// A Python str as a JSON string: its UTF-8 bytes as Python encodes them,
+/// copied as they are when nothing needs escaping (the common case), else
+/// escaped. A str Python cannot encode (a lone surrogate) has it replaced.
+fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) {
+    match s.encode_utf8() {
+        Ok(b) => {
+            let bytes = b.as_bytes();
+            if bytes.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+                out.reserve(bytes.len() + 2);
+                out.push(b'"');
+                out.extend_from_slice(bytes);
+                out.push(b'"');
+            } else {
+                write_str(out, &String::from_utf8_lossy(bytes));
+            }
+        }
+        Err(_) => write_str(out, &s.to_string_lossy()),
+    }
 }
 
-fn write_dict(py: Python<'_>, d: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: usize, path: &mut String) -> PyResult<()> {
+fn too_deep(py: Python<'_>) -> Failed {
+    Failed::Py(errors::event_error_because(py, "nested too deep", &format!("nesting deeper than {MAX_DEPTH} levels (or a cycle)")))
+}
+
+/// Why a dict could not be written: a Python error, or a value of a type
+/// JSON cannot hold, with where it was (built only on the way out, so that
+/// converting costs nothing for it).
+enum Failed {
+    Py(PyErr),
+    Type { path: Vec<String>, message: String },
+}
+
+impl From<PyErr> for Failed {
+    fn from(e: PyErr) -> Failed {
+        Failed::Py(e)
+    }
+}
+
+impl Failed {
+    fn type_error(message: String) -> Failed {
+        Failed::Type { path: Vec::new(), message }
+    }
+
+    /// The same failure, one step further out.
+    fn at(self, step: impl FnOnce() -> String) -> Failed {
+        match self {
+            Failed::Type { mut path, message } => {
+                path.push(step());
+                Failed::Type { path, message }
+            }
+            e => e,
+        }
+    }
+}
+
+/// A dict key as Python writes it in a subscript: `['Image']`.
+fn key_step(key: &str) -> String {
+    format!("['{}']", key.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn write_dict(py: Python<'_>, d: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: usize) -> Result<(), Failed> {
     if depth >= MAX_DEPTH {
         return Err(too_deep(py));
     }
@@ -68,20 +133,15 @@ fn write_dict(py: Python<'_>, d: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: u
     let mut first = true;
     for (k, v) in d.iter() {
         let Ok(k) = k.cast::<PyString>() else {
-            return Err(PyTypeError::new_err(format!("{path}: keys must be str, not {}", type_name(&k))));
+            return Err(Failed::type_error(format!("keys must be str, not {}", type_name(&k))));
         };
         if !first {
             out.push(b',');
         }
         first = false;
-        let key = k.to_string_lossy();
-        write_str(out, &key);
+        write_py_str(out, k);
         out.push(b':');
-        let len = path.len();
-        // As Python writes the key: event['Image'].
-        let _ = write!(path, "['{}']", key.replace('\\', "\\\\").replace('\'', "\\'"));
-        write_value(py, &v, out, depth + 1, path)?;
-        path.truncate(len);
+        write_value(py, &v, out, depth + 1).map_err(|e| e.at(|| key_step(&k.to_string_lossy())))?;
     }
     out.push(b'}');
     Ok(())
@@ -92,8 +152,7 @@ fn write_items<'py>(
     items: impl Iterator<Item = Bound<'py, PyAny>>,
     out: &mut Vec<u8>,
     depth: usize,
-    path: &mut String,
-) -> PyResult<()> {
+) -> Result<(), Failed> {
     if depth >= MAX_DEPTH {
         return Err(too_deep(py));
     }
@@ -102,18 +161,15 @@ fn write_items<'py>(
         if i > 0 {
             out.push(b',');
         }
-        let len = path.len();
-        let _ = write!(path, "[{i}]");
-        write_value(py, &v, out, depth + 1, path)?;
-        path.truncate(len);
+        write_value(py, &v, out, depth + 1).map_err(|e| e.at(|| format!("[{i}]")))?;
     }
     out.push(b']');
     Ok(())
 }
 
-fn write_value(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>, depth: usize, path: &mut String) -> PyResult<()> {
+fn write_value(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>, depth: usize) -> Result<(), Failed> {
     if let Ok(s) = v.cast::<PyString>() {
-        write_str(out, &s.to_string_lossy());
+        write_py_str(out, s);
     } else if v.is_none() {
         out.extend_from_slice(b"null");
     } else if let Ok(b) = v.cast::<PyBool>() {
@@ -125,25 +181,25 @@ fn write_value(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>, depth: u
         if x.is_finite() {
             // As json.dumps writes it: float.__repr__ (not a subclass's).
             let text = py.get_type::<PyFloat>().call_method1("__repr__", (v,))?;
-            out.extend_from_slice(text.cast::<PyString>()?.to_string_lossy().as_bytes());
+            out.extend_from_slice(text.cast::<PyString>().map_err(PyErr::from)?.to_string_lossy().as_bytes());
         } else {
             out.extend_from_slice(b"null");
         }
     } else if let Ok(d) = v.cast::<PyDict>() {
-        write_dict(py, d, out, depth, path)?;
+        write_dict(py, d, out, depth)?;
     } else if let Ok(l) = v.cast::<PyList>() {
-        write_items(py, l.iter(), out, depth, path)?;
+        write_items(py, l.iter(), out, depth)?;
     } else if let Ok(t) = v.cast::<PyTuple>() {
-        write_items(py, t.iter(), out, depth, path)?;
+        write_items(py, t.iter(), out, depth)?;
     } else if is_date(py, v)? {
         let text = v.call_method0("isoformat")?;
-        write_str(out, &text.cast::<PyString>()?.to_string_lossy());
+        write_str(out, &text.cast::<PyString>().map_err(PyErr::from)?.to_string_lossy());
     } else if let Ok(i) = v.extract::<i64>() {
         // Integers that are not `int` (numpy's, say) but convert losslessly.
         let _ = write!(Utf8(out), "{i}");
     } else {
-        return Err(PyTypeError::new_err(format!(
-            "{path}: cannot convert {} to JSON (expected str, int, float, bool, None, dict, list, tuple or datetime)",
+        return Err(Failed::type_error(format!(
+            "cannot convert {} to JSON (expected str, int, float, bool, None, dict, list, tuple or datetime)",
             type_name(v)
         )));
     }
@@ -160,7 +216,7 @@ fn write_int(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResul
     } else {
         // int.__repr__, not str(): a subclass may override __str__.
         let text = py.get_type::<PyInt>().call_method1("__repr__", (v,))?;
-        out.extend_from_slice(text.cast::<PyString>()?.to_string_lossy().as_bytes());
+        out.extend_from_slice(text.cast::<PyString>().map_err(PyErr::from)?.to_string_lossy().as_bytes());
     }
     Ok(())
 }
