@@ -4,8 +4,8 @@ in Windows event streams.
 A thin layer over the Rust library: ``compile``, ``builtin`` and ``load``
 give ``Rules``; ``Rules.scanner()`` gives a ``Scanner`` for one stream;
 ``Scanner.scan`` (one event), ``scan_jsonl`` and ``scan_evtx`` (files) give
-``Detection`` objects. See ``docs/python.md`` and the stubs
-(``__init__.pyi``) for the whole API.
+``Detection`` objects. The stubs (``__init__.pyi``) give the whole API
+with types; every object has its docstring.
 """
 
 from ._landwatch import (
