@@ -194,7 +194,17 @@ impl Scanner {
     fn scan(slf: &Bound<'_, Self>, event: &Bound<'_, PyAny>, file: Option<String>, line: Option<u64>) -> PyResult<Vec<Detection>> {
         let py = slf.py();
         guard(|| {
-            let bytes = event_bytes(py, event, "event")?;
+            let bytes = match event_bytes(py, event, "event") {
+                Ok(b) => b,
+                Err(e) => {
+                    // A dict too deep to write out is a rejected event, as
+                    // its JSON text would be; a wrong type is no event.
+                    if e.is_instance_of::<errors::EventError>(py) {
+                        lock(slf)?.inner.reject_unreadable();
+                    }
+                    return Err(e);
+                }
+            };
             let mut this = lock(slf)?;
             let file: Option<Arc<str>> = file.map(Arc::from);
             let scanner = &mut this.inner;

@@ -174,6 +174,8 @@ def test_deep_nesting(builtin: landwatch.Rules) -> None:
     cycle["self"] = cycle
     with pytest.raises(landwatch.EventError):
         scanner.scan(cycle)
+    stats = scanner.stats()
+    assert (stats["events"], stats["rejected"]) == (4, 2)
 
 
 def test_huge_values(builtin: landwatch.Rules) -> None:
