@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the project from a clean clone: lints, the CLI on the
-# bundled example, and the whole test suite (Rust unit, integration and
-# property tests; tests that need ../shared/corpus skip with a message when it
-# is absent). Needs only a Rust toolchain with clippy.
+# bundled example, the whole Rust test suite (unit, integration and property
+# tests), and the Python package: built into a venv, then pytest and mypy
+# (tests that need ../shared/corpus skip with a message when it is absent).
+# Needs a Rust toolchain with clippy and a Python 3.9+ with venv ($PYTHON,
+# default python3); the Python tools come from PyPI, pinned below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,3 +22,27 @@ target/release/landwatch scan --zones examples/zones.toml --format csv examples/
 
 echo "== tests"
 cargo test --workspace --locked
+
+echo "== Python package (bindings-python)"
+# A venv kept between runs under target/ (cargo clean removes it); pip
+# leaves pinned packages already there alone, so a warm run costs nothing.
+venv=target/pyenv
+if [ ! -x "$venv/bin/python" ]; then
+    "${PYTHON:-python3}" -m venv "$venv"
+fi
+export PATH="$PWD/$venv/bin:$PATH"
+export VIRTUAL_ENV="$PWD/$venv"
+# The pinned test tools. The DataFrame and notebook work adds its own here
+# (pandas, polars, pyarrow, nbclient, matplotlib), pinned the same way.
+python_tools=(
+    maturin==1.16.0
+    pytest==9.2.0
+    mypy==2.4.1
+)
+python -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
+# The pinned maturin builds it (no build isolation: no other download).
+python -m pip install --quiet --disable-pip-version-check --no-build-isolation --force-reinstall --no-deps ./bindings-python
+(cd /tmp && python -c "import landwatch; print(len(landwatch.builtin().ids()))")
+python -m pytest -q bindings-python/tests
+python -m mypy --strict --cache-dir target/mypy-cache bindings-python/tests/typing_check.py
+python bindings-python/tests/typing_check.py >/dev/null

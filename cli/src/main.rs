@@ -1,6 +1,5 @@
 //! `landwatch`: scan event logs for living-off-the-land tool abuse.
 
-mod files;
 mod input;
 mod output;
 mod parallel;
@@ -112,24 +111,8 @@ fn parse_schema(s: &str) -> Result<Schema, String> {
     s.parse()
 }
 
-/// `500ms`, `90s`, `5m`, `2h`, `1d`, or `0`.
 fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    if t == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
-    let (n, unit) = t.split_at(digits);
-    let n: u64 = n.parse().map_err(|_| format!("'{s}' is not a duration such as 60s or 5m"))?;
-    let ms = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        "d" => 86_400_000,
-        _ => return Err(format!("'{s}': unknown unit '{unit}' (ms, s, m, h or d)")),
-    };
-    n.checked_mul(ms).map(Duration::from_millis).ok_or_else(|| format!("'{s}' is too long"))
+    landwatch::parse_duration(s)
 }
 
 fn main() -> ExitCode {

@@ -1,8 +1,7 @@
 //! Loading rule files and directories for `scan` and `check`.
 
-use std::path::{Path, PathBuf};
-
-use landwatch::{Rules, RulesBuilder};
+use landwatch::read::LoadError;
+use landwatch::Rules;
 
 /// Sigma rules read from files and directories, and the documents rejected.
 #[derive(Default)]
@@ -39,53 +38,20 @@ pub fn load(
     builtin: bool,
 ) -> Result<(Rules, SigmaReport), String> {
     let options = sigma_options(sigma, normalize)?;
-    let mut builder = RulesBuilder::new();
-    let mut report = SigmaReport::default();
-    for p in &sigma.sigma {
-        let mut files = Vec::new();
-        collect(Path::new(p), &["yml", "yaml"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
-        for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
-            let mut loaded = landwatch::sigma::load_with(&f.display().to_string(), &text, &options);
-            report.loaded += loaded.rules.len() + loaded.correlations.len();
-            report.rejected.append(&mut loaded.rejected);
-            builder = builder.add_sigma(loaded);
+    match landwatch::read::load_rules(paths, &sigma.sigma, &options, builtin) {
+        Ok(l) => Ok((l.rules, SigmaReport { loaded: l.sigma_loaded, rejected: l.rejected })),
+        Err(LoadError::Rules(errs)) => {
+            let n = errs.0.len();
+            Err(format!(
+                "{errs}\nerror: {n} error{} in rules",
+                if n == 1 { "" } else { "s" }
+            ))
         }
+        Err(LoadError::NotUtf8 { path, line, offset }) => Err(format!(
+            "{path}:{line}:1: error: rule file is not UTF-8 (invalid byte at offset {offset})"
+        )),
+        Err(e) => Err(format!("error: {e}")),
     }
-    if builtin {
-        builder = builder.add_builtin();
-    }
-    for p in paths {
-        let mut files = Vec::new();
-        collect(Path::new(p), &["lw"], &mut files).map_err(|e| format!("error: cannot read {p}: {e}"))?;
-        if files.is_empty() {
-            return Err(format!("error: no *.lw rule files under {p}"));
-        }
-        for f in files {
-            let bytes = std::fs::read(&f)
-                .map_err(|e| format!("error: cannot read {}: {e}", f.display()))?;
-            let text = match String::from_utf8(bytes) {
-                Ok(t) => t,
-                Err(e) => {
-                    return Err(format!(
-                        "{}:{}:1: error: rule file is not UTF-8 (invalid byte at offset {})",
-                        f.display(),
-                        line_of(e.as_bytes(), e.utf8_error().valid_up_to()),
-                        e.utf8_error().valid_up_to()
-                    ))
-                }
-            };
-            builder = builder.add_source(&f.display().to_string(), &text);
-        }
-    }
-    let rules = builder.build().map_err(|errs| {
-        let n = errs.0.len();
-        format!(
-            "{errs}\nerror: {n} error{} in rules",
-            if n == 1 { "" } else { "s" }
-        )
-    })?;
-    Ok((rules, report))
 }
 
 /// Sigma options from the command line: `--normalize`, a placeholder file
@@ -102,21 +68,4 @@ fn sigma_options(args: &SigmaArgs, normalize: bool) -> Result<landwatch::sigma::
             .map_err(|e| format!("error: {p}: {e}"))?,
     };
     Ok(landwatch::sigma::Options { placeholders, normalize, logsources })
-}
-
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
-fn collect(path: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_file() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    crate::files::under(path, &|p| p.extension().is_some_and(|x| exts.iter().any(|w| x == *w)), out)
 }

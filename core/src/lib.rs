@@ -91,6 +91,7 @@ pub mod dsl;
 mod error;
 mod event;
 pub mod normalize;
+pub mod read;
 mod scan;
 pub mod schema;
 pub mod sigma;
@@ -103,6 +104,7 @@ pub use dsl::Origin;
 pub use error::{EventError, Position, RuleError, RuleErrors};
 pub use event::{Event, EventTime, Location, SourceId};
 pub use scan::{
-    Correlated, Detection, EventRef, Evidence, ScanOptions, ScanStats, Scanner, TimeMissing, Window,
+    parse_duration, Correlated, Detection, EventRef, Evidence, ScanOptions, ScanStats, Scanner, TimeMissing,
+    Window,
 };
 pub use schema::Schema;

@@ -2,29 +2,20 @@
 //!
 //! Three shapes of JSON (JSON Lines, one JSON array, or concatenated objects
 //! such as pretty-printed exports) and Windows `.evtx` files, told apart by
-//! their first bytes, not by their names. Every event or record that cannot
-//! be read is reported, counted and skipped; one bad record never ends a file.
+//! their first bytes, not by their names, with the core's readers
+//! ([`landwatch::read`]). Every event or record that cannot be read is
+//! reported, counted and skipped; one bad record never ends a file.
 
-mod evtx;
-mod json;
-
-use std::fs::File;
 use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use landwatch::read::{self, EventSink};
 use landwatch::{Event, ScanStats, Scanner, SourceId};
 
 use crate::output::{Printer, Summary};
 use crate::parallel::Pool;
-
-/// The first bytes of every `.evtx` file.
-const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
-
-/// File names taken from a directory; a file named on the command line is
-/// read whatever its name.
-const EXTENSIONS: &[&str] = &["evtx", "json", "jsonl", "ndjson"];
 
 /// One thing to read.
 pub struct Input {
@@ -47,7 +38,7 @@ pub fn expand(paths: &[String]) -> Result<Vec<Input>, String> {
         let meta = std::fs::metadata(p).map_err(|e| format!("cannot read {p}: {e}"))?;
         if meta.is_dir() {
             let mut files = Vec::new();
-            crate::files::under(Path::new(p), &is_event_file, &mut files)
+            read::files_under(Path::new(p), &read::is_event_file, &mut files)
                 .map_err(|e| format!("cannot read {p}: {e}"))?;
             if files.is_empty() {
                 eprintln!("warning: {p}: no .evtx, .json, .jsonl or .ndjson files");
@@ -62,12 +53,6 @@ pub fn expand(paths: &[String]) -> Result<Vec<Input>, String> {
         }
     }
     Ok(out)
-}
-
-fn is_event_file(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 /// What scanning one input needs.
@@ -127,9 +112,9 @@ impl Engine {
     }
 }
 
-impl Sink<'_> {
+impl EventSink for Sink<'_> {
     /// Scans one event's JSON text; `line` is where it starts (or the EVTX
-    /// record number).
+    /// record's position).
     fn event(&mut self, line: u64, bytes: &[u8]) {
         self.summary.events += 1;
         match &mut *self.engine {
@@ -153,6 +138,10 @@ impl Sink<'_> {
         self.summary.events += 1;
         self.summary.reject_because(&self.file, line, reason, e);
     }
+
+    fn progress(&mut self, bytes: u64) {
+        self.progress.inc(bytes);
+    }
 }
 
 /// Scans one input to its end.
@@ -162,35 +151,14 @@ pub fn scan(input: &Input, sink: &mut Sink<'_>) -> io::Result<()> {
         let mut stdin = io::stdin().lock();
         let mut head = Vec::with_capacity(8);
         (&mut stdin).take(8).read_to_end(&mut head)?;
-        if head == EVTX_MAGIC {
+        if read::is_evtx(&head) {
             // The EVTX parser seeks, so standard input is read whole first.
             stdin.read_to_end(&mut head)?;
-            return evtx::scan_buffer(head, sink);
+            return read::read_evtx_buffer(head, sink);
         }
-        return json::scan(io::Cursor::new(head).chain(stdin), sink);
+        return read::read_json(io::Cursor::new(head).chain(stdin), sink);
     };
-    let mut file = File::open(path)?;
-    let mut head = [0u8; 8];
-    let n = read_up_to(&mut file, &mut head)?;
-    if &head[..n] == EVTX_MAGIC {
-        drop(file);
-        evtx::scan_file(path, input.size, sink)
-    } else {
-        json::scan(io::Cursor::new(head[..n].to_vec()).chain(file), sink)
-    }
-}
-
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
+    read::read_file(path, sink)
 }
 
 /// A progress bar over the bytes of all inputs, drawn on standard error when

@@ -77,6 +77,33 @@ impl Default for ScanOptions {
     }
 }
 
+/// Reads a duration as the command line and the bindings take one:
+/// `500ms`, `90s`, `5m`, `2h`, `1d`, or `0`.
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(landwatch::parse_duration("5m"), Ok(Duration::from_secs(300)));
+/// assert!(landwatch::parse_duration("5 minutes").is_err());
+/// ```
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let (n, unit) = t.split_at(digits);
+    let n: u64 = n.parse().map_err(|_| format!("'{s}' is not a duration such as 60s or 5m"))?;
+    let ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return Err(format!("'{s}': unknown unit '{unit}' (ms, s, m, h or d)")),
+    };
+    n.checked_mul(ms).map(Duration::from_millis).ok_or_else(|| format!("'{s}' is too long"))
+}
+
 /// What an event without a readable time gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeMissing {
@@ -219,6 +246,15 @@ impl Scanner {
     pub fn scan(&mut self, event: &Event<'_>) -> Result<Vec<Detection>, EventError> {
         let p = self.prepare(event)?;
         Ok(self.complete(p))
+    }
+
+    /// Counts an event that its reader could not even cut out of the input
+    /// (a broken JSON array, an unreadable EVTX record): read and rejected,
+    /// as [`Scanner::scan`] counts a malformed one, so that positions and
+    /// figures still line up with the input.
+    pub fn reject_unreadable(&mut self) {
+        self.stats.events += 1;
+        self.stats.rejected += 1;
     }
 
     /// The stateless half of [`Scanner::scan`]: matches the event and reads

@@ -12,26 +12,31 @@ use std::path::Path;
 use evtx::err::EvtxError;
 use evtx::{EvtxParser, ParserSettings};
 
-use super::Sink;
+use super::EventSink;
 
-/// Why a record is skipped, as counted in the summary.
+/// Why a record is skipped, as counted.
 const UNREADABLE: &str = "unreadable EVTX record";
 
-pub fn scan_file(path: &Path, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
+/// Reads one `.evtx` file, handing every record to `sink` as JSON. A file
+/// the parser refuses is one skip (at line 0), not an error; the error is
+/// for a file that cannot be opened.
+pub fn read_evtx_file(path: &Path, sink: &mut dyn EventSink) -> io::Result<()> {
+    let size = std::fs::metadata(path)?.len();
     match EvtxParser::from_path(path) {
-        Ok(parser) => scan(parser, size, sink),
+        Ok(parser) => read(parser, size, sink),
         Err(e) => {
             unreadable_file(&e, sink);
-            sink.progress.inc(size);
+            sink.progress(size);
             Ok(())
         }
     }
 }
 
-pub fn scan_buffer(buffer: Vec<u8>, sink: &mut Sink<'_>) -> io::Result<()> {
+/// Reads an `.evtx` file held in memory (the parser seeks).
+pub fn read_evtx_buffer(buffer: Vec<u8>, sink: &mut dyn EventSink) -> io::Result<()> {
     let size = buffer.len() as u64;
     match EvtxParser::from_buffer(buffer) {
-        Ok(parser) => scan(parser, size, sink),
+        Ok(parser) => read(parser, size, sink),
         Err(e) => {
             unreadable_file(&e, sink);
             Ok(())
@@ -39,11 +44,11 @@ pub fn scan_buffer(buffer: Vec<u8>, sink: &mut Sink<'_>) -> io::Result<()> {
     }
 }
 
-fn unreadable_file(e: &EvtxError, sink: &mut Sink<'_>) {
+fn unreadable_file(e: &EvtxError, sink: &mut dyn EventSink) {
     sink.skip(0, "unreadable EVTX file", &chain(e));
 }
 
-fn scan<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -> io::Result<()> {
+fn read<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut dyn EventSink) -> io::Result<()> {
     let settings = ParserSettings::new().indent(false).separate_json_attributes(false);
     let mut parser = parser.with_configuration(settings);
     // Progress by record number: the header says where numbering ends.
@@ -54,6 +59,9 @@ fn scan<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -
     // number (EventRecordID) is read from the record itself.
     let mut position = 0u64;
     for record in parser.records_json_bytes() {
+        if sink.stopped() {
+            return Ok(());
+        }
         position += 1;
         match record {
             Ok(r) => {
@@ -63,14 +71,14 @@ fn scan<T: Read + Seek>(parser: EvtxParser<T>, size: u64, sink: &mut Sink<'_>) -
                 let done = r.event_record_id.saturating_sub(first) + 1;
                 let at = (size as u128 * done.min(span) as u128 / span as u128) as u64;
                 if at > shown {
-                    sink.progress.inc(at - shown);
+                    sink.progress(at - shown);
                     shown = at;
                 }
             }
             Err(e) => sink.skip(position, UNREADABLE, &chain(&e)),
         }
     }
-    sink.progress.inc(size.saturating_sub(shown));
+    sink.progress(size.saturating_sub(shown));
     Ok(())
 }
 

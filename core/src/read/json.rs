@@ -1,27 +1,32 @@
 //! JSON events: JSON Lines (one object a line), one JSON array of objects,
 //! or objects one after another across lines (pretty-printed exports, such as
-//! `evtx_dump -o json`). Lines or objects that cannot be read are reported,
-//! counted and skipped.
+//! `evtx_dump -o json`). Lines or objects that cannot be read are handed on
+//! (a malformed line, for the scanner to reject) or skipped (a broken array
+//! or object), and reading goes on.
 
 use std::io::{self, BufRead, BufReader, Read};
 
 use serde_json::value::RawValue;
 
-use super::Sink;
+use super::EventSink;
+use crate::error::EventError;
 
-/// Scans one JSON input to its end.
-pub fn scan(reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()> {
+/// Reads one JSON input to its end, handing every event to `sink`. The
+/// shape is told from the first line that is not blank: `[` starts an
+/// array, a value that goes on past its line starts a stream of objects,
+/// anything else is JSON Lines. An error only when reading fails.
+pub fn read_json(reader: impl Read, sink: &mut dyn EventSink) -> io::Result<()> {
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut line = Vec::with_capacity(4096);
     let mut number = 0u64;
     let mut seen_event = false;
-    loop {
+    while !sink.stopped() {
         line.clear();
         let n = reader.read_until(b'\n', &mut line)?;
         if n == 0 {
             break;
         }
-        sink.progress.inc(n as u64);
+        sink.progress(n as u64);
         number += 1;
         let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
             continue;
@@ -30,11 +35,11 @@ pub fn scan(reader: impl Read, sink: &mut Sink<'_>) -> io::Result<()> {
             // One array, or objects spanning lines: read the rest, parse as a stream.
             let mut all = std::mem::take(&mut line);
             let more = reader.read_to_end(&mut all)?;
-            sink.progress.inc(more as u64);
+            sink.progress(more as u64);
             if all[first] == b'[' {
-                scan_array(number, &all, sink);
+                read_array(number, &all, sink);
             } else {
-                scan_stream(number, &all, sink);
+                read_stream(number, &all, sink);
             }
             return Ok(());
         }
@@ -71,18 +76,21 @@ fn offset_in(all: &[u8], part: &str) -> usize {
     part.as_ptr() as usize - all.as_ptr() as usize
 }
 
-fn scan_array(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+fn read_array(first_line: u64, all: &[u8], sink: &mut dyn EventSink) {
     let items: Vec<&RawValue> = match serde_json::from_slice(all) {
         Ok(items) => items,
         Err(e) => {
             let line = first_line + e.line().saturating_sub(1) as u64;
-            let err = landwatch::EventError::Json(format!("JSON array file: {e}"));
+            let err = EventError::Json(format!("JSON array file: {e}"));
             sink.skip(line, err.reason(), &err);
             return;
         }
     };
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     for item in items {
+        if sink.stopped() {
+            return;
+        }
         let line = lines.at(offset_in(all, item.get()));
         sink.event(line, item.get().as_bytes());
     }
@@ -90,14 +98,15 @@ fn scan_array(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
 
 /// Values one after another. After a malformed one the stream resumes at the
 /// next line that starts with `{`, so one broken object costs one rejection.
-fn scan_stream(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
+fn read_stream(first_line: u64, all: &[u8], sink: &mut dyn EventSink) {
     let mut lines = Lines { text: all, offset: 0, line: first_line };
     let mut start = 0;
-    while start < all.len() {
+    while start < all.len() && !sink.stopped() {
         let mut stream = serde_json::Deserializer::from_slice(&all[start..]).into_iter::<&RawValue>();
         let failed = loop {
             match stream.next() {
                 None => break None,
+                Some(Ok(_)) if sink.stopped() => return,
                 Some(Ok(v)) => {
                     let line = lines.at(offset_in(all, v.get()));
                     sink.event(line, v.get().as_bytes());
@@ -110,7 +119,7 @@ fn scan_stream(first_line: u64, all: &[u8], sink: &mut Sink<'_>) {
         let bad = start + stream.byte_offset();
         let bad = bad + all[bad..].iter().take_while(|b| b.is_ascii_whitespace()).count();
         let line = lines.at(bad);
-        let err = landwatch::EventError::Json(e.to_string());
+        let err = EventError::Json(e.to_string());
         sink.skip(line, err.reason(), &err);
         start = match memchr::memmem::find(&all[bad..], b"\n{") {
             Some(i) => bad + i + 1,
