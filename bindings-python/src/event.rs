@@ -56,11 +56,28 @@ pub fn event_bytes<'a>(py: Python<'_>, event: &'a Bound<'_, PyAny>, arg: &str) -
     )))
 }
 
+/// One value (a DataFrame cell, say) written as JSON, as a dict's values
+/// are; a value JSON cannot hold is a TypeError that names `at` (the
+/// column and row).
+pub fn write_json_value(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>, at: &str) -> PyResult<()> {
+    match write_value(py, v, out, 1) {
+        Ok(()) => Ok(()),
+        Err(Failed::Py(e)) => Err(e),
+        Err(Failed::Type { path, message }) => {
+            let mut at = at.to_string();
+            for step in path.iter().rev() {
+                at.push_str(step);
+            }
+            Err(PyTypeError::new_err(format!("{at}: {message}")))
+        }
+    }
+}
+
 fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type().name().map_or_else(|_| "an unknown type".to_string(), |n| n.to_string())
 }
 
-fn write_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
     // Writing into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
@@ -68,7 +85,7 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
 /// A Python str as a JSON string: its UTF-8 bytes as Python encodes them,
 /// copied as they are when nothing needs escaping (the common case), else
 /// escaped. A str Python cannot encode (a lone surrogate) has it replaced.
-fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) {
+pub(crate) fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) {
     match s.encode_utf8() {
         Ok(b) => {
             let bytes = b.as_bytes();

@@ -11,6 +11,7 @@ mod detection;
 mod errors;
 mod event;
 mod files;
+mod frame;
 mod rules;
 mod scanner;
 
@@ -157,6 +158,8 @@ fn _landwatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(normalize_command_line, m)?)?;
     m.add_function(wrap_pyfunction!(decode_command_line, m)?)?;
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::_scan_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(frame::_scan_columns, m)?)?;
     m.add_class::<Rules>()?;
     m.add_class::<scanner::Scanner>()?;
     m.add_class::<detection::Detection>()?;

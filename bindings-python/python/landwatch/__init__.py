@@ -4,7 +4,8 @@ in Windows event streams.
 A thin layer over the Rust library: ``compile``, ``builtin`` and ``load``
 give ``Rules``; ``Rules.scanner()`` gives a ``Scanner`` for one stream;
 ``Scanner.scan`` (one event), ``scan_jsonl`` and ``scan_evtx`` (files) give
-``Detection`` objects. The stubs (``__init__.pyi``) give the whole API
+``Detection`` objects; ``scan_dataframe`` (and the ``landwatch`` accessor
+of pandas and polars frames) scans a DataFrame's rows. The stubs (``__init__.pyi``) give the whole API
 with types; every object has its docstring.
 """
 
@@ -26,8 +27,12 @@ from ._landwatch import (
     normalize_command_line,
 )
 
-# The DataFrame functions (scan_dataframe, the pandas accessor) go in a
-# module of their own beside this one and are re-exported here.
+from ._frame import detections_html, register_pandas, register_polars, scan_dataframe
+
+# The `landwatch` accessors of pandas and polars frames and series, for
+# whichever of the two is installed (neither is required).
+register_pandas()
+register_polars()
 
 __all__ = [
     "Detection",
@@ -43,6 +48,8 @@ __all__ = [
     "builtin",
     "compile",
     "decode_command_line",
+    "detections_html",
     "load",
     "normalize_command_line",
+    "scan_dataframe",
 ]

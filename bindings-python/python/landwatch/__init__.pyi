@@ -266,3 +266,26 @@ def normalize_command_line(text: str) -> str:
 
 def decode_command_line(text: str) -> Optional[str]:
     """The decoded PowerShell -EncodedCommand payloads, or None."""
+
+# DataFrames (pandas and polars are optional, so frames are typed Any).
+def scan_dataframe(
+    df: Any,
+    rules: Optional[Union[Rules, Scanner]] = None,
+    schema: Optional[_Schema] = "auto",
+    column_map: Optional[Mapping[str, str]] = None,
+    *,
+    zones: Optional[Union[_Path, str]] = None,
+    lateness: Optional[_Lateness] = None,
+    time_field: Optional[str] = None,
+    flush: bool = True,
+) -> Any:
+    """Each row an event -> a frame of detections (pandas, or polars for polars)."""
+
+def detections_html(frame: Any, max_rows: int = 60) -> str:
+    """A detections frame as a compact HTML table, the level coloured."""
+
+def register_pandas() -> bool:
+    """Registers the ``landwatch`` accessors on pandas; False without pandas."""
+
+def register_polars() -> bool:
+    """Registers the ``landwatch`` namespaces on polars; False without polars."""
