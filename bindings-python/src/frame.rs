@@ -18,11 +18,14 @@
 //! `YYYY-MM-DD`; structs are objects and lists arrays. A column name with
 //! dots (`Event.System.Computer`, as `pandas.json_normalize` writes them)
 //! is a path into nested objects, unless another column is named by one of
-//! its prefixes. Row `i` of the frame is scanned as line `i + 1`, which is
-//! how the Python side finds a detection's row again.
+//! its prefixes. Row `i` of the frame is scanned as line `i + 1` of a
+//! `source` the caller names (unique per frame), which is how the Python
+//! side finds a detection's row again, and tells rows of this frame from
+//! events an earlier call gave the same scanner.
 
 use std::collections::HashSet;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
@@ -40,7 +43,7 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods, PyFloat, PyList, PyString};
 use landwatch::Event;
 
 use crate::detection::Detection;
-use crate::errors::guard;
+use crate::errors::{self, guard};
 use crate::event::{write_json_value, write_str};
 use crate::scanner::{lock, type_name, Scanner};
 
@@ -399,19 +402,36 @@ fn writer<'a>(array: &'a dyn Array, name: &str) -> Result<Writer<'a>, String> {
 /// The rows a scan rejected: the row and why, the first `MAX_ERRORS` of them.
 type Rejected = Vec<(usize, String)>;
 
-/// Scans the events of a chunk: `data[bounds[k]..bounds[k + 1]]` is row
-/// `first + k`.
+/// A chunk of rows written out: `data[start..end]` is row `row`'s event,
+/// or the row could not be written (`end` is None; why is in `rejected`).
+#[derive(Default)]
+struct Chunk {
+    data: Vec<u8>,
+    rows: Vec<(usize, usize, Option<usize>)>,
+}
+
+impl Chunk {
+    fn clear(&mut self) {
+        self.data.clear();
+        self.rows.clear();
+    }
+}
+
+/// Scans the rows of a chunk in order; a row that could not be written
+/// is counted as a rejected event at its place in the stream.
 fn scan_rows(
     scanner: &mut landwatch::Scanner,
-    data: &[u8],
-    bounds: &[usize],
-    first: usize,
+    source: Option<&Arc<str>>,
+    chunk: &Chunk,
     found: &mut Vec<landwatch::Detection>,
     rejected: &mut Rejected,
 ) {
-    for (k, w) in bounds.windows(2).enumerate() {
-        let row = first + k;
-        let ev = Event::json(&data[w[0]..w[1]]).at(None, row as u64 + 1);
+    for &(row, start, end) in &chunk.rows {
+        let Some(end) = end else {
+            scanner.reject_unreadable();
+            continue;
+        };
+        let ev = Event::json(&chunk.data[start..end]).at(source, row as u64 + 1);
         match scanner.scan(&ev) {
             Ok(d) => found.extend(d),
             Err(e) => {
@@ -444,18 +464,21 @@ fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
 
 /// Scans every row of an Arrow stream (a polars frame, a pyarrow table...)
 /// as one event, in order, with the GIL released. `names` renames the
-/// columns (all of them, in order); None keeps the stream's. Returns the
+/// columns (all of them, in order); None keeps the stream's. Row `i` is
+/// line `i + 1` of the file `source`. Returns the
 /// detections and the rows the scanner rejected (also counted in its
 /// stats). The caller flushes.
 #[pyfunction]
-#[pyo3(signature = (scanner, data, names = None))]
+#[pyo3(signature = (scanner, data, names = None, source = None))]
 pub fn _scan_arrow(
     scanner: &Bound<'_, Scanner>,
     data: &Bound<'_, PyAny>,
     names: Option<Vec<String>>,
+    source: Option<String>,
 ) -> PyResult<(Vec<Detection>, Rejected)> {
     let py = scanner.py();
     guard(|| {
+        let source: Option<Arc<str>> = source.map(Arc::from);
         let reader = arrow_stream(data)?;
         let schema = reader.schema();
         let names = match names {
@@ -476,8 +499,7 @@ pub fn _scan_arrow(
             let mut found = Vec::new();
             let mut rejected = Vec::new();
             let mut row = 0;
-            let mut data = Vec::new();
-            let mut bounds = Vec::new();
+            let mut chunk = Chunk::default();
             for batch in reader {
                 let batch: RecordBatch = batch.map_err(|e| format!("cannot read the Arrow stream: {e}"))?;
                 let writers = batch
@@ -488,15 +510,14 @@ pub fn _scan_arrow(
                     .collect::<Result<Vec<_>, _>>()?;
                 for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
                     let end = (start + CHUNK_ROWS).min(batch.num_rows());
-                    data.clear();
-                    bounds.clear();
-                    bounds.push(0);
+                    chunk.clear();
                     for i in start..end {
                         let mut cell = |c: usize, out: &mut Vec<u8>| Ok::<bool, ()>(writers[c](i, out));
-                        let _ = write_object(&fields, &mut cell, &mut data);
-                        bounds.push(data.len());
+                        let at = chunk.data.len();
+                        let _ = write_object(&fields, &mut cell, &mut chunk.data);
+                        chunk.rows.push((row + i - start, at, Some(chunk.data.len())));
                     }
-                    scan_rows(inner, &data, &bounds, row, &mut found, &mut rejected);
+                    scan_rows(inner, source.as_ref(), &chunk, &mut found, &mut rejected);
                     row += end - start;
                 }
             }
@@ -530,15 +551,17 @@ fn write_py_cell(py: Python<'_>, v: &Bound<'_, PyAny>, out: &mut Vec<u8>, name: 
 /// each column (`Series.isna()`), which are absent fields. Returns what
 /// `_scan_arrow` does.
 #[pyfunction]
-#[pyo3(signature = (scanner, names, columns, missing = None))]
+#[pyo3(signature = (scanner, names, columns, missing = None, source = None))]
 pub fn _scan_columns(
     scanner: &Bound<'_, Scanner>,
     names: Vec<String>,
     columns: Vec<Bound<'_, PyList>>,
     missing: Option<Vec<Bound<'_, PyList>>>,
+    source: Option<String>,
 ) -> PyResult<(Vec<Detection>, Rejected)> {
     let py = scanner.py();
     guard(|| {
+        let source: Option<Arc<str>> = source.map(Arc::from);
         if names.len() != columns.len() {
             return Err(PyValueError::new_err(format!("names: {} given for {} columns", names.len(), columns.len())));
         }
@@ -557,13 +580,10 @@ pub fn _scan_columns(
         let mut this = lock(scanner)?;
         let mut found = Vec::new();
         let mut rejected = Vec::new();
-        let mut data = Vec::new();
-        let mut bounds = Vec::new();
+        let mut chunk = Chunk::default();
         for start in (0..rows).step_by(CHUNK_ROWS) {
             let end = (start + CHUNK_ROWS).min(rows);
-            data.clear();
-            bounds.clear();
-            bounds.push(0);
+            chunk.clear();
             for i in start..end {
                 let mut cell = |c: usize, out: &mut Vec<u8>| -> PyResult<bool> {
                     if masks.get(c).is_some_and(|m| m[i]) {
@@ -572,13 +592,26 @@ pub fn _scan_columns(
                     let v = columns[c].get_item(i)?;
                     write_py_cell(py, &v, out, &names[c], i)
                 };
-                write_object(&fields, &mut cell, &mut data)?;
-                bounds.push(data.len());
+                let at = chunk.data.len();
+                match write_object(&fields, &mut cell, &mut chunk.data) {
+                    Ok(_) => chunk.rows.push((i, at, Some(chunk.data.len()))),
+                    // A cell no event can hold (a set, an object, nesting
+                    // past the limit): the row is a rejected event, as a
+                    // malformed line of a file is; the scan goes on.
+                    Err(e) if e.is_instance_of::<PyTypeError>(py) || e.is_instance_of::<errors::EventError>(py) => {
+                        chunk.data.truncate(at);
+                        chunk.rows.push((i, at, None));
+                        if rejected.len() < MAX_ERRORS {
+                            rejected.push((i, e.value(py).to_string()));
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let inner = &mut this.inner;
-            let (d, b) = (&data, &bounds);
-            let (f, r) = (&mut found, &mut rejected);
-            py.detach(move || scan_rows(inner, d, b, start, f, r));
+            let (c, f, r) = (&chunk, &mut found, &mut rejected);
+            let source = source.as_ref();
+            py.detach(move || scan_rows(inner, source, c, f, r));
         }
         Ok((found.into_iter().map(Detection::new).collect(), rejected))
     })

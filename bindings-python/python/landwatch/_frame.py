@@ -16,6 +16,7 @@ installed.
 from __future__ import annotations
 
 import html
+import itertools
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from . import _landwatch
@@ -43,6 +44,11 @@ COLUMNS = (
 )
 
 _builtin: Optional[Rules] = None
+
+# Each scan_dataframe call names its rows' source uniquely, so that a
+# correlation spanning two frames (one Scanner) maps back only the events
+# of the frame at hand.
+_calls = itertools.count(1)
 
 
 def _default_rules() -> Rules:
@@ -108,7 +114,9 @@ def _scanner(
     return rules.scanner(schema=schema, zones=zones, lateness=lateness, time_field=time_field)
 
 
-def _scan_pandas(scanner: Scanner, df: "pandas.DataFrame", names: List[str]) -> Tuple[List[Detection], List[Tuple[int, str]]]:
+def _scan_pandas(
+    scanner: Scanner, df: "pandas.DataFrame", names: List[str], source: str
+) -> Tuple[List[Detection], List[Tuple[int, str]]]:
     try:
         import pyarrow
     except ImportError:
@@ -121,13 +129,14 @@ def _scan_pandas(scanner: Scanner, df: "pandas.DataFrame", names: List[str]) -> 
             # columns path reads each value as scan(dict) would.
             table = None
         if table is not None:
-            return _landwatch._scan_arrow(scanner, table, names)
+            return _landwatch._scan_arrow(scanner, table, names, source)
     columns = [df.iloc[:, i] for i in range(df.shape[1])]
     return _landwatch._scan_columns(
         scanner,
         names,
         [c.tolist() for c in columns],
         [c.isna().tolist() for c in columns],
+        source,
     )
 
 
@@ -177,13 +186,14 @@ def scan_dataframe(
     scanner = _scanner(rules, schema, zones, lateness, time_field)
     if not isinstance(flush, bool):
         raise TypeError(f"flush: expected bool, not {type(flush).__name__}")
+    source = f"<dataframe {next(_calls)}>"
     if library == "polars":
         names = _names(df.columns, column_map)
-        found, rejected = _landwatch._scan_arrow(scanner, df, names)
+        found, rejected = _landwatch._scan_arrow(scanner, df, names, source)
         rows = df.height
     elif library == "pandas":
         names = _names(list(df.columns), column_map)
-        found, rejected = _scan_pandas(scanner, df, names)
+        found, rejected = _scan_pandas(scanner, df, names, source)
         rows = len(df.index)
     else:
         columns = getattr(df, "column_names", None)
@@ -192,48 +202,48 @@ def scan_dataframe(
         if column_map is not None and columns is None:
             raise TypeError("column_map: the column names of this Arrow object are unknown; rename them first")
         names_or_none = _names(columns, column_map) if columns is not None else None
-        found, rejected = _landwatch._scan_arrow(scanner, df, names_or_none)
+        found, rejected = _landwatch._scan_arrow(scanner, df, names_or_none, source)
         rows = getattr(df, "num_rows", None)
     if flush:
         found.extend(scanner.flush())
     if library == "polars":
-        return _polars_frame(found, rows)
+        return _polars_frame(found, source)
     import pandas as pd
 
     labels = df.index if library == "pandas" else None
-    out = _pandas_frame(pd, found, rows, labels)
+    out = _pandas_frame(pd, found, source, labels)
     out.attrs["landwatch"] = {
         "rows": rows,
-        "rejected": [(_label(labels, r + 1, rows), why) for r, why in rejected],
+        "rejected": [(labels[r] if labels is not None else r, why) for r, why in rejected],
         "stats": scanner.stats(),
     }
     return out
 
 
-def _label(labels: Any, line: Optional[int], rows: Optional[int]) -> Any:
-    """The row a line of this scan is: its index label (pandas) or number."""
-    if line is None or line < 1 or (rows is not None and line > rows):
+def _label(labels: Any, file: Optional[str], line: Optional[int], source: str) -> Any:
+    """The row an event of this scan is: its index label (pandas) or
+    number; None for an event the scanner read elsewhere (an earlier frame
+    or file given to the same Scanner)."""
+    if file != source or line is None or line < 1:
         return None
     return labels[line - 1] if labels is not None else line - 1
 
 
-def _row(d: Detection, labels: Any, rows: Optional[int]) -> Any:
-    # Rows of this frame were scanned without a file; events read from
-    # files by the same scanner earlier are no rows of it.
-    return _label(labels, d.line, rows) if d.file is None else None
+def _row(d: Detection, labels: Any, source: str) -> Any:
+    return _label(labels, d.file, d.line, source)
 
 
-def _event_rows(d: Detection, labels: Any, rows: Optional[int]) -> Optional[List[Any]]:
+def _event_rows(d: Detection, labels: Any, source: str) -> Optional[List[Any]]:
     events = d.events
     if events is None:
         return None
-    return [_label(labels, e["line"], rows) if e["file"] is None else None for e in events]
+    return [_label(labels, e["file"], e["line"], source) for e in events]
 
 
-def _pandas_frame(pd: Any, found: List[Detection], rows: Optional[int], labels: Any) -> "pandas.DataFrame":
+def _pandas_frame(pd: Any, found: List[Detection], source: str, labels: Any) -> "pandas.DataFrame":
     data: Dict[str, List[Any]] = {c: [] for c in COLUMNS}
     for d in found:
-        data["row"].append(_row(d, labels, rows))
+        data["row"].append(_row(d, labels, source))
         data["rule"].append(d.rule)
         data["title"].append(d.title)
         data["level"].append(d.level)
@@ -245,14 +255,14 @@ def _pandas_frame(pd: Any, found: List[Detection], rows: Optional[int], labels: 
         data["event_id"].append(d.event_id)
         data["evidence"].append(d.evidence)
         data["group"].append(d.group)
-        data["events"].append(_event_rows(d, labels, rows))
+        data["events"].append(_event_rows(d, labels, source))
     frame = _frame_class(pd)({c: pd.Series(v, dtype=object) for c, v in data.items()})
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     frame["event_id"] = pd.array(data["event_id"], dtype="Int64")
     return frame
 
 
-def _polars_frame(found: List[Detection], rows: Optional[int]) -> "polars.DataFrame":
+def _polars_frame(found: List[Detection], source: str) -> "polars.DataFrame":
     import polars as pl
 
     evidence = pl.List(
@@ -276,7 +286,7 @@ def _polars_frame(found: List[Detection], rows: Optional[int]) -> "polars.DataFr
     data: Dict[str, List[Any]] = {c: [] for c in COLUMNS}
     for d in found:
         group = d.group
-        data["row"].append(_row(d, None, rows))
+        data["row"].append(_row(d, None, source))
         data["rule"].append(d.rule)
         data["title"].append(d.title)
         data["level"].append(d.level)
@@ -288,7 +298,7 @@ def _polars_frame(found: List[Detection], rows: Optional[int]) -> "polars.DataFr
         data["event_id"].append(d.event_id)
         data["evidence"].append(d.evidence)
         data["group"].append(None if group is None else [{"key": k, "value": v} for k, v in group.items()])
-        data["events"].append(_event_rows(d, None, rows))
+        data["events"].append(_event_rows(d, None, source))
     return pl.DataFrame(data, schema=schema)
 
 
@@ -377,13 +387,22 @@ def _normalize_list(values: Sequence[Any], fn: Any) -> List[Any]:
     return [None if v is None or (isinstance(v, float) and v != v) else fn(v) for v in values]
 
 
+# The libraries whose accessors are registered (once: registering again
+# would only warn that it overrides them).
+_registered: Dict[str, bool] = {}
+
+
 def register_pandas() -> bool:
     """Registers ``df.landwatch`` and ``series.landwatch`` on pandas, when
-    it is installed; False when it is not."""
+    it is installed; False when it is not. ``import landwatch`` calls it."""
+    if "pandas" in _registered:
+        return _registered["pandas"]
     try:
         import pandas as pd
     except ImportError:
+        _registered["pandas"] = False
         return False
+    _registered["pandas"] = True
 
     @pd.api.extensions.register_dataframe_accessor("landwatch")
     class LandwatchFrameAccessor:
@@ -418,11 +437,15 @@ def register_pandas() -> bool:
 
 def register_polars() -> bool:
     """Registers ``df.landwatch`` and ``series.landwatch`` on polars, when
-    it is installed; False when it is not."""
+    it is installed; False when it is not. ``import landwatch`` calls it."""
+    if "polars" in _registered:
+        return _registered["polars"]
     try:
         import polars as pl
     except ImportError:
+        _registered["polars"] = False
         return False
+    _registered["polars"] = True
 
     @pl.api.register_dataframe_namespace("landwatch")
     class LandwatchFrameNamespace:
