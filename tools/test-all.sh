@@ -32,12 +32,20 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 export PATH="$PWD/$venv/bin:$PATH"
 export VIRTUAL_ENV="$PWD/$venv"
-# The pinned test tools. The DataFrame and notebook work adds its own here
-# (pandas, polars, pyarrow, nbclient, matplotlib), pinned the same way.
+# The pinned test tools: the build and test runners, the DataFrame
+# libraries the frame tests use (optional for users of the package), and
+# what runs the notebook (nbclient, a kernel, matplotlib).
 python_tools=(
     maturin==1.16.0
     pytest==9.2.0
     mypy==2.4.1
+    pandas==3.1.1
+    polars==2.1.0
+    pyarrow==26.0.1
+    nbclient==0.11.0
+    nbformat==5.11.1
+    ipykernel==7.4.0
+    matplotlib==3.11.2
 )
 python -m pip install --quiet --disable-pip-version-check "${python_tools[@]}"
 # The pinned maturin builds it (no build isolation: no other download).
