@@ -360,3 +360,15 @@ def test_the_detections_frame_shows_levels_in_colour(intrusion: List[Dict[str, A
     assert "<script" not in landwatch.detections_html(
         pd.DataFrame([{"rule": "<script>", "level": "high", "row": 0}])
     )
+
+
+def test_threads_share_rules_over_frames(intrusion: List[Dict[str, Any]]) -> None:
+    # Each call makes its own scanner over the shared Rules; the scans run
+    # with the GIL released, side by side.
+    from concurrent.futures import ThreadPoolExecutor
+
+    rules = landwatch.builtin()
+    frames = [pd.DataFrame(intrusion), pl.DataFrame(intrusion, infer_schema_length=None)] * 3
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda df: frame_result(landwatch.scan_dataframe(df, rules)), frames))
+    assert all(r == results[0] for r in results)
