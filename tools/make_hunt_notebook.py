@@ -127,8 +127,12 @@ as one stream (so correlations run across the rows), and returns one row per
 detection. `row` is the index label of the row that made the detection; for a
 correlation, `events` lists the rows of its contributing events.
 
-`attrs["landwatch"]` says how many rows were scanned and which ones the
-scanner rejected (and why). Check it before trusting an empty result.
+`attrs["landwatch"]` says how many rows were scanned, which ones the scanner
+rejected (and why), and the scanner's counters. Check it before trusting an
+empty result. `late` counts events that came more than the scanner's lateness
+(60 s) out of time order, which correlations skip: a SIEM export sorted
+newest first loses nearly all of them, so sort such a frame by time before
+scanning it.
 """,
     ),
     (
@@ -387,9 +391,10 @@ Attackers break up tool names and switches to slip past string matching:
 carets (`c^e^r^t^u^t^i^l`), quotes inside words (`"wev"tutil`), `/` for `-`,
 dash look-alikes, odd case. Rules on `CommandLine` match its **normal
 form**: carets removed, quotes removed (except a pair around a whole argument
-that holds a space), whitespace runs collapsed, common environment variables
-expanded, `/option` written `-option`, lowercase (`docs/normal-form.md` has
-every step). `landwatch.normalize_command_line` gives it for one string;
+that holds a space), whitespace runs collapsed, machine-wide environment
+variables expanded, `/option` written `-option`, lowercase
+([docs/normal-form.md](../normal-form.md) has every step).
+`landwatch.normalize_command_line` gives it for one string;
 `series.landwatch.normalize()` for a column (missing values stay missing).
 Putting the normal form next to the raw text shows an analyst what the rule
 saw.
@@ -436,13 +441,14 @@ intrusion.loc[decoded.index, ["Computer", "User"]].assign(decoded=decoded)
         r"""
 ## Where next
 
-- `docs/python.md`: the whole Python API (rules, scanners, files, EVTX,
-  saving correlation state) and how frames are read.
+- [docs/python.md](../python.md): the whole Python API (rules, scanners,
+  files, EVTX, saving correlation state) and how frames are read.
 - For a live stream, keep one `Scanner` (`rules.scanner(zones=...)`) and pass
   it as `rules=` to `scan_dataframe(batch, scanner, flush=False)` batch after
   batch: correlations then run across batches.
-- `docs/correlation.md` and `docs/normal-form.md` say how correlations and
-  the command-line normal form work.
+- [docs/correlation.md](../correlation.md) and
+  [docs/normal-form.md](../normal-form.md) say how correlations and the
+  command-line normal form work.
 """,
     ),
 ]
