@@ -363,9 +363,10 @@ else:
 SigmaHQ's rules are broad on purpose: many low and medium ones describe
 activity that administrators also do. Split by account, the alerts on the
 intruder's `CONTOSO\nw-admin` against everyone else's show how much of the
-Sigma queue, on this estate, is the provider's RMM agent and ordinary
-administration. That is tuning work (filters for the agent, levels), not a
-reason to drop the rules.
+Sigma queue, on this estate, is ordinary work: the provider's RMM agent
+(most of it), staff mapping the shared drive at logon, the helpdesk
+engineer. That is tuning work (filters for the agent, levels), not a reason
+to drop the rules.
 """,
     ),
     (
