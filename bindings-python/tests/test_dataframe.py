@@ -372,3 +372,17 @@ def test_threads_share_rules_over_frames(intrusion: List[Dict[str, Any]]) -> Non
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = list(pool.map(lambda df: frame_result(landwatch.scan_dataframe(df, rules)), frames))
     assert all(r == results[0] for r in results)
+
+
+def test_a_detections_frame_pickles(intrusion: List[Dict[str, Any]]) -> None:
+    import pickle
+    import subprocess
+
+    out = landwatch.scan_dataframe(pd.DataFrame(intrusion))
+    blob = pickle.dumps(out)
+    back = pickle.loads(blob)
+    assert type(back) is type(out) and back["rule"].tolist() == out["rule"].tolist()
+    # and in a process that has not scanned anything yet
+    code = "import pickle, sys; f = pickle.loads(sys.stdin.buffer.read()); print(len(f), type(f).__name__)"
+    done = subprocess.run([sys.executable, "-c", code], input=blob, capture_output=True, check=True)
+    assert done.stdout.split() == [str(len(out)).encode(), b"DetectionFrame"]

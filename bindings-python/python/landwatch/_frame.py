@@ -8,9 +8,9 @@ column. Either way the Rust side writes each row as the JSON object the
 scanner reads and scans it with the GIL released; nothing here looks at
 what an event says.
 
-pandas and polars are optional: this module imports neither until a frame
-of theirs arrives, and the accessors are registered only when they are
-installed.
+pandas and polars are optional: ``import landwatch`` registers the
+accessors of whichever is installed (importing it), and this module needs
+neither otherwise.
 """
 
 from __future__ import annotations
@@ -179,8 +179,12 @@ def scan_dataframe(
     correlation's events). A polars frame in gives a polars frame out;
     anything else a pandas one, whose ``attrs["landwatch"]`` holds the
     rows scanned, the rows rejected (with why) and the scanner's stats.
-    Rows the scanner rejects are counted there, not raised. A column of a
-    type no event holds raises TypeError naming it.
+    A row with a cell no event can hold (an object column holding a set,
+    say) is rejected: counted there with the reason, not raised, like a
+    malformed line of a file. An Arrow column of a type no event holds
+    (durations, say) raises TypeError naming it. Sort a frame by event
+    time first: rows later than the lateness behind the newest are counted
+    as ``late`` in the stats and left out of correlations.
     """
     library = _library(df)
     scanner = _scanner(rules, schema, zones, lateness, time_field)
@@ -378,9 +382,21 @@ def _frame_class(pd: Any) -> Any:
                 return super()._repr_html_()  # type: ignore[no-any-return]
             return detections_html(self, max_rows=pd.get_option("display.max_rows") or 60)
 
-    DetectionFrame.__module__ = "landwatch"
+    # Importable as landwatch._frame.DetectionFrame (see __getattr__), so
+    # that the frames pickle, and unpickle in a fresh process.
+    DetectionFrame.__module__ = __name__
+    DetectionFrame.__qualname__ = "DetectionFrame"
     _frame_classes[id(pd)] = DetectionFrame
     return DetectionFrame
+
+
+def __getattr__(name: str) -> Any:
+    # DetectionFrame exists once pandas is imported; made on first use.
+    if name == "DetectionFrame":
+        import pandas as pd
+
+        return _frame_class(pd)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _normalize_list(values: Sequence[Any], fn: Any) -> List[Any]:
