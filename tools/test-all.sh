@@ -23,6 +23,26 @@ target/release/landwatch scan --zones examples/zones.toml --format csv examples/
 echo "== tests"
 cargo test --workspace --locked
 
+echo "== C library (bindings-c): liblandwatch, landwatch.h, C tests under valgrind"
+# The header's freshness is checked by `cargo test` above (tests/header.rs).
+cargo build --locked -p landwatch-c
+if ! command -v valgrind >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get install -y -qq valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null; }
+    else
+        echo "valgrind is needed for the C tests (apt-get install valgrind)" >&2
+        exit 1
+    fi
+fi
+mkdir -p target/c-tests
+for test in bindings-c/tests/c/*.c; do
+    name=$(basename "$test" .c)
+    gcc -std=c11 -Wall -Wextra -Werror -Ibindings-c/include "$test" -Ltarget/debug -llandwatch -lpthread -o "target/c-tests/$name"
+    LD_LIBRARY_PATH=target/debug valgrind -q --leak-check=full \
+        --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+        --error-exitcode=1 "target/c-tests/$name" core/rules
+done
+
 echo "== Python package (bindings-python)"
 # A venv kept between runs under target/ (cargo clean removes it); pip
 # leaves pinned packages already there alone, so a warm run costs nothing.
