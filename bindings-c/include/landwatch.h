@@ -32,6 +32,11 @@ typedef enum lw_status {
   LW_ERR_INTERNAL,
 } lw_status;
 
+// A detection, valid only during the `lw_on_detection` callback that
+// receives it (copy what you keep). Its strings are UTF-8 and
+// NUL-terminated.
+typedef struct lw_detection lw_detection;
+
 // An error: its message (UTF-8, NUL-terminated) and, for rule errors,
 // the line and column (from 1) of the first one. Made by a failing call
 // when its `err` argument is not NULL; the caller owns it and frees it
@@ -44,6 +49,33 @@ typedef struct lw_error lw_error;
 // scanners made from them.
 typedef struct lw_rules lw_rules;
 
+// A scanner: one stream, its correlation state, its counters. Used by one
+// thread at a time (make one per thread from shared `lw_rules`). Holds
+// its own reference to the rules. Freed with `lw_scanner_free`.
+typedef struct lw_scanner lw_scanner;
+
+// Called once per detection; return non-zero to stop giving the rest of
+// this call's detections (they are dropped; the scan itself is done).
+typedef int (*lw_on_detection)(const struct lw_detection *d, void *user);
+
+// The scanner's counters.
+typedef struct lw_stats {
+  // Events given to the scanner.
+  uint64_t read;
+  // Events scanned (read minus rejected).
+  uint64_t scanned;
+  // Events that could not be read (malformed JSON, not an object...).
+  uint64_t rejected;
+  // Events later than the lateness, left out of correlations.
+  uint64_t late;
+  // Detections given to callbacks.
+  uint64_t detections;
+  // Correlation groups held now.
+  uint64_t groups;
+  // Events waiting for the lateness to pass.
+  uint64_t pending;
+} lw_stats;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -51,6 +83,36 @@ extern "C" {
 // The library's version, as "MAJOR.MINOR.PATCH": a static string, never
 // freed.
 const char *lw_version(void);
+
+// The rule's (or correlation's) id; "" for NULL.
+//
+// # Safety
+// `d` is NULL or the detection a callback received, during that callback.
+const char *lw_detection_rule(const struct lw_detection *d);
+
+// The rule's title; "" for NULL.
+//
+// # Safety
+// As lw_detection_rule.
+const char *lw_detection_title(const struct lw_detection *d);
+
+// "informational", "low", "medium", "high" or "critical"; "" for NULL.
+//
+// # Safety
+// As lw_detection_rule.
+const char *lw_detection_level(const struct lw_detection *d);
+
+// How many tags the rule has (0 for NULL).
+//
+// # Safety
+// As lw_detection_rule.
+size_t lw_detection_tag_count(const struct lw_detection *d);
+
+// Tag `i` (from 0); NULL when `i` is not below the count.
+//
+// # Safety
+// As lw_detection_rule.
+const char *lw_detection_tag(const struct lw_detection *d, size_t i);
 
 // The error's message: UTF-8, NUL-terminated, valid until `lw_error_free`.
 // "" for NULL.
@@ -136,6 +198,100 @@ size_t lw_rules_count(const struct lw_rules *rules);
 // # Safety
 // `rules` is NULL or rules from this library, not freed before.
 void lw_rules_free(struct lw_rules *rules);
+
+// Makes a scanner over `rules`, with the default options (schema "auto",
+// lateness 60 s). `*out` is the caller's, freed with `lw_scanner_free`.
+//
+// # Safety
+// `rules` is NULL or live rules; `out` points to storage for one
+// pointer; `err` is NULL or does.
+enum lw_status lw_scanner_new(const struct lw_rules *rules,
+                              struct lw_scanner **out,
+                              struct lw_error **err);
+
+// Gives the scanner its network zones and business hours: the TOML of
+// `landwatch scan --zones`, `len` bytes. LW_ERR_ARG when it does not read.
+//
+// # Safety
+// `s` is NULL or a live scanner not used by another thread; `toml`
+// points to `len` bytes; `err` is NULL or points to storage for a pointer.
+enum lw_status lw_scanner_set_zones(struct lw_scanner *s,
+                                    const uint8_t *toml,
+                                    size_t len,
+                                    struct lw_error **err);
+
+// Scans one event: `json` is its JSON text, `len` bytes (it may hold NUL;
+// it need not be NUL-terminated). Each detection it completes goes to
+// `cb` (NULL: counted, not given). A malformed event (bad JSON, invalid
+// UTF-8, not an object) gives LW_ERR_INPUT, is counted as rejected, and
+// leaves the scanner usable.
+//
+// # Safety
+// `s` is NULL or a live scanner not used by another thread; `json`
+// points to `len` bytes; `cb` may be called with `user`; `err` is NULL or
+// points to storage for one pointer.
+enum lw_status lw_scanner_scan_json(struct lw_scanner *s,
+                                    const uint8_t *json,
+                                    size_t len,
+                                    lw_on_detection cb,
+                                    void *user,
+                                    struct lw_error **err);
+
+// Ends the stream: the detections of the events still waiting for the
+// lateness go to `cb`. The scanner stays usable.
+//
+// # Safety
+// As lw_scanner_scan_json.
+enum lw_status lw_scanner_flush(struct lw_scanner *s,
+                                lw_on_detection cb,
+                                void *user,
+                                struct lw_error **err);
+
+// The scanner's counters into `*out` (zeros for a NULL scanner).
+//
+// # Safety
+// `s` is NULL or a live scanner; `out` is NULL or points to an lw_stats.
+void lw_scanner_stats(const struct lw_scanner *s, struct lw_stats *out);
+
+// The scanner's correlation state as bytes, for `lw_scanner_restore`.
+// `*buf` (`*len` bytes) is the caller's, freed with `lw_buffer_free(buf,
+// len)`.
+//
+// # Safety
+// `s` is NULL or a live scanner not used by another thread; `buf` and
+// `len` point to storage; `err` is NULL or points to storage for a pointer.
+enum lw_status lw_scanner_save(const struct lw_scanner *s,
+                               uint8_t **buf,
+                               size_t *len,
+                               struct lw_error **err);
+
+// Frees a buffer from `lw_scanner_save`, with the length it gave. NULL is
+// allowed.
+//
+// # Safety
+// `buf` is NULL or a buffer from lw_scanner_save with its `len`, not freed
+// before.
+void lw_buffer_free(uint8_t *buf, size_t len);
+
+// A scanner of `rules` that goes on from state saved by
+// `lw_scanner_save`. State saved with other correlations, of another
+// format version, or damaged gives LW_ERR_STATE.
+//
+// # Safety
+// `rules` is NULL or live rules; `buf` points to `len` bytes; `out`
+// points to storage for one pointer; `err` is NULL or does.
+enum lw_status lw_scanner_restore(const struct lw_rules *rules,
+                                  const uint8_t *buf,
+                                  size_t len,
+                                  struct lw_scanner **out,
+                                  struct lw_error **err);
+
+// Frees a scanner (its state is lost: `lw_scanner_save` first to keep
+// it). NULL is allowed.
+//
+// # Safety
+// `s` is NULL or a scanner from this library, not freed before.
+void lw_scanner_free(struct lw_scanner *s);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -9,19 +9,23 @@
 //! caller asks, an `lw_error` saying why. Nothing panics across the
 //! boundary: a panic inside is caught and returned as `LW_ERR_INTERNAL`.
 //!
-//! One object per file: [`error`] (`lw_error`), [`rules`] (`lw_rules`);
-//! the scanner and detection objects come next.
+//! One object per file: [`error`] (`lw_error`), [`rules`] (`lw_rules`),
+//! [`scanner`] (`lw_scanner`), [`detection`] (`lw_detection`).
 
 #![allow(non_camel_case_types)]
 
+pub mod detection;
 pub mod error;
 pub mod rules;
+pub mod scanner;
 
 use std::ffi::c_char;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 pub use error::lw_error;
+pub use detection::lw_detection;
 pub use rules::lw_rules;
+pub use scanner::{lw_on_detection, lw_scanner, lw_stats};
 
 /// What a call did.
 #[repr(C)]
