@@ -87,18 +87,21 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 /// escaped. A str Python cannot encode (a lone surrogate) has it replaced.
 pub(crate) fn write_py_str(out: &mut Vec<u8>, s: &Bound<'_, PyString>) {
     match s.encode_utf8() {
-        Ok(b) => {
-            let bytes = b.as_bytes();
-            if bytes.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
-                out.reserve(bytes.len() + 2);
-                out.push(b'"');
-                out.extend_from_slice(bytes);
-                out.push(b'"');
-            } else {
-                write_str(out, &String::from_utf8_lossy(bytes));
-            }
-        }
+        Ok(b) => write_utf8(out, b.as_bytes()),
         Err(_) => write_str(out, &s.to_string_lossy()),
+    }
+}
+
+/// UTF-8 text as a JSON string: copied as it is when nothing needs
+/// escaping (the common case), else escaped.
+pub(crate) fn write_utf8(out: &mut Vec<u8>, bytes: &[u8]) {
+    if bytes.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+    } else {
+        write_str(out, &String::from_utf8_lossy(bytes));
     }
 }
 

@@ -44,7 +44,7 @@ use landwatch::Event;
 
 use crate::detection::Detection;
 use crate::errors::{self, guard};
-use crate::event::{write_json_value, write_str};
+use crate::event::{write_json_value, write_str, write_utf8};
 use crate::scanner::{lock, type_name, Scanner};
 
 /// Rows converted at once on the Python-columns path (with the GIL held)
@@ -168,14 +168,7 @@ fn write_float(x: f64, out: &mut Vec<u8>) -> bool {
 }
 
 fn write_text(s: &str, out: &mut Vec<u8>) {
-    let bytes = s.as_bytes();
-    if bytes.iter().all(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-    } else {
-        write_str(out, s);
-    }
+    write_utf8(out, s.as_bytes());
 }
 
 /// An instant, nanoseconds from the epoch, as RFC 3339 text in UTC.

@@ -244,7 +244,8 @@ def _event_rows(d: Detection, labels: Any, source: str) -> Optional[List[Any]]:
     return [_label(labels, e["file"], e["line"], source) for e in events]
 
 
-def _pandas_frame(pd: Any, found: List[Detection], source: str, labels: Any) -> "pandas.DataFrame":
+def _columns(found: List[Detection], labels: Any, source: str) -> Dict[str, List[Any]]:
+    """The detections as the result's columns, one list per column."""
     data: Dict[str, List[Any]] = {c: [] for c in COLUMNS}
     for d in found:
         data["row"].append(_row(d, labels, source))
@@ -260,6 +261,11 @@ def _pandas_frame(pd: Any, found: List[Detection], source: str, labels: Any) -> 
         data["evidence"].append(d.evidence)
         data["group"].append(d.group)
         data["events"].append(_event_rows(d, labels, source))
+    return data
+
+
+def _pandas_frame(pd: Any, found: List[Detection], source: str, labels: Any) -> "pandas.DataFrame":
+    data = _columns(found, labels, source)
     frame = _frame_class(pd)({c: pd.Series(v, dtype=object) for c, v in data.items()})
     frame["time"] = pd.to_datetime(frame["time"], utc=True)
     frame["event_id"] = pd.array(data["event_id"], dtype="Int64")
@@ -287,22 +293,9 @@ def _polars_frame(found: List[Detection], source: str) -> "polars.DataFrame":
         "group": pl.List(pl.Struct({"key": pl.String, "value": pl.String})),
         "events": pl.List(pl.Int64),
     }
-    data: Dict[str, List[Any]] = {c: [] for c in COLUMNS}
-    for d in found:
-        group = d.group
-        data["row"].append(_row(d, None, source))
-        data["rule"].append(d.rule)
-        data["title"].append(d.title)
-        data["level"].append(d.level)
-        data["kind"].append(d.kind)
-        data["tags"].append(d.tags)
-        data["time"].append(d.time)
-        data["host"].append(d.host)
-        data["user"].append(d.user)
-        data["event_id"].append(d.event_id)
-        data["evidence"].append(d.evidence)
-        data["group"].append(None if group is None else [{"key": k, "value": v} for k, v in group.items()])
-        data["events"].append(_event_rows(d, None, source))
+    data = _columns(found, None, source)
+    # polars structs have fixed fields: a group's keys become key/value pairs.
+    data["group"] = [None if g is None else [{"key": k, "value": v} for k, v in g.items()] for g in data["group"]]
     return pl.DataFrame(data, schema=schema)
 
 
