@@ -2,6 +2,8 @@
 
 use std::ffi::{c_char, CString};
 
+use crate::error::c_string;
+
 /// A detection, valid only during the `lw_on_detection` callback that
 /// receives it (copy what you keep). Its strings are UTF-8 and
 /// NUL-terminated.
@@ -10,10 +12,6 @@ pub struct lw_detection {
     title: CString,
     level: CString,
     tags: Vec<CString>,
-}
-
-fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
 }
 
 impl lw_detection {

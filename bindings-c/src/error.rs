@@ -19,8 +19,7 @@ impl lw_error {
     /// An error without a position. A NUL inside the message (which C
     /// could not read past) is replaced.
     pub(crate) fn new(status: lw_status, message: String) -> lw_error {
-        let message = CString::new(message.replace('\0', "\u{fffd}")).unwrap_or_default();
-        lw_error { status, message, line: 0, column: 0 }
+        lw_error { status, message: c_string(&message), line: 0, column: 0 }
     }
 
     pub(crate) fn at(mut self, line: usize, column: usize) -> lw_error {
@@ -32,6 +31,12 @@ impl lw_error {
     pub(crate) fn arg(what: &str) -> lw_error {
         lw_error::new(lw_status::LW_ERR_ARG, what.to_string())
     }
+}
+
+/// Text as a C string: a NUL inside it (which C could not read past)
+/// is replaced.
+pub(crate) fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
 }
 
 /// Hands `e` to the caller through `err`, or drops it when `err` is NULL.
