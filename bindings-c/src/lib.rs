@@ -76,3 +76,16 @@ pub(crate) unsafe fn guard(err: *mut *mut lw_error, f: impl FnOnce() -> Result<(
     unsafe { error::give(err, failure) };
     status
 }
+
+/// Panics inside the boundary's guard, for the C tests that check a panic
+/// comes back as `LW_ERR_INTERNAL` with a message. Not part of the API:
+/// left out of the header (the tests declare it themselves).
+///
+/// # Safety
+/// `err` is NULL or points to writable storage for one pointer.
+#[doc(hidden)]
+#[no_mangle]
+pub unsafe extern "C" fn lw_internal_test_panic(err: *mut *mut lw_error) -> lw_status {
+    // SAFETY: the caller's contract on `err`.
+    unsafe { guard(err, || panic!("lw_internal_test_panic was called")) }
+}

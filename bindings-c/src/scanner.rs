@@ -1,7 +1,7 @@
 //! `lw_scanner`: one stream of events against shared rules, with the
 //! stream's correlation state.
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_char, c_int, c_void};
 use std::sync::Arc;
 
 use crate::detection::lw_detection;
@@ -91,14 +91,14 @@ pub unsafe extern "C" fn lw_scanner_new(rules: *const lw_rules, out: *mut *mut l
 /// `s` is NULL or a live scanner not used by another thread; `toml`
 /// points to `len` bytes; `err` is NULL or points to storage for a pointer.
 #[no_mangle]
-pub unsafe extern "C" fn lw_scanner_set_zones(s: *mut lw_scanner, toml: *const u8, len: usize, err: *mut *mut lw_error) -> lw_status {
+pub unsafe extern "C" fn lw_scanner_set_zones(s: *mut lw_scanner, toml: *const c_char, len: usize, err: *mut *mut lw_error) -> lw_status {
     // SAFETY: the caller's contract.
     unsafe {
         guard(err, || {
             let (Some(s), false) = (s.as_mut(), toml.is_null()) else {
                 return Err(lw_error::arg("lw_scanner_set_zones: scanner and toml must not be NULL"));
             };
-            let text = std::str::from_utf8(std::slice::from_raw_parts(toml, len))
+            let text = std::str::from_utf8(std::slice::from_raw_parts(toml.cast::<u8>(), len))
                 .map_err(|e| lw_error::arg(&format!("lw_scanner_set_zones: not UTF-8: {e}")))?;
             let zones = lw::Zones::from_toml(text).map_err(|e| lw_error::arg(&format!("zones: {e}")))?;
             live(s)?;
@@ -121,7 +121,7 @@ pub unsafe extern "C" fn lw_scanner_set_zones(s: *mut lw_scanner, toml: *const u
 #[no_mangle]
 pub unsafe extern "C" fn lw_scanner_scan_json(
     s: *mut lw_scanner,
-    json: *const u8,
+    json: *const c_char,
     len: usize,
     cb: lw_on_detection,
     user: *mut c_void,
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn lw_scanner_scan_json(
             let (Some(s), false) = (s.as_mut(), json.is_null()) else {
                 return Err(lw_error::arg("lw_scanner_scan_json: scanner and json must not be NULL"));
             };
-            let bytes = std::slice::from_raw_parts(json, len);
+            let bytes = std::slice::from_raw_parts(json.cast::<u8>(), len);
             let found = live(s)?.scan_json(bytes).map_err(|e| lw_error::new(lw_status::LW_ERR_INPUT, e.to_string()))?;
             deliver(&found, cb, user);
             Ok(())
@@ -292,14 +292,14 @@ mod tests {
         let mut found: Vec<String> = Vec::new();
         let user = (&mut found as *mut Vec<String>).cast::<c_void>();
         for line in text.lines() {
-            let st = unsafe { lw_scanner_scan_json(s, line.as_ptr(), line.len(), Some(collect), user, ptr::null_mut()) };
+            let st = unsafe { lw_scanner_scan_json(s, line.as_ptr().cast(), line.len(), Some(collect), user, ptr::null_mut()) };
             assert_eq!(st, lw_status::LW_OK);
         }
         assert_eq!(unsafe { lw_scanner_flush(s, Some(collect), user, ptr::null_mut()) }, lw_status::LW_OK);
         assert!(found.iter().any(|r| r == "lotl.certutil_download"));
         let bad = b"{\"EventID\": ";
         let mut err = ptr::null_mut();
-        assert_eq!(unsafe { lw_scanner_scan_json(s, bad.as_ptr(), bad.len(), None, ptr::null_mut(), &mut err) }, lw_status::LW_ERR_INPUT);
+        assert_eq!(unsafe { lw_scanner_scan_json(s, bad.as_ptr().cast(), bad.len(), None, ptr::null_mut(), &mut err) }, lw_status::LW_ERR_INPUT);
         unsafe { crate::error::lw_error_free(err) };
         let mut stats = lw_stats::default();
         unsafe { lw_scanner_stats(s, &mut stats) };

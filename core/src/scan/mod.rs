@@ -10,6 +10,7 @@
 //! order. All per-stream state lives here; [`Rules`] stays immutable.
 
 mod detection;
+mod detection_json;
 mod eval;
 mod memo;
 mod normals;
