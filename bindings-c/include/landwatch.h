@@ -145,7 +145,7 @@ size_t lw_error_line(const struct lw_error *e);
 // The argument is NULL or an object of this library not yet freed.
 size_t lw_error_column(const struct lw_error *e);
 
-// The status the failing call returned.
+// The status the failing call returned; LW_ERR_ARG for NULL.
 //
 // # Safety
 // The argument is NULL or an object of this library not yet freed.
@@ -186,8 +186,9 @@ enum lw_status lw_rules_builtin(struct lw_rules **out, struct lw_error **err);
 // --sigma` does: `*.lw` files are the rule language, `*.yml` / `*.yaml`
 // files Sigma, and a directory is searched recursively for both.
 // `include_builtin` non-zero adds the built-in pack. Sigma documents that
-// cannot be loaded are skipped (as the command does); errors in rule
-// files, and unreadable paths, fail the load with LW_ERR_RULE.
+// cannot be loaded are skipped (as the command does), and listed by
+// `lw_rules_skipped`; errors in rule files, and unreadable paths, fail the
+// load with LW_ERR_RULE (with the line and column of a rule error).
 //
 // # Safety
 // `paths` points to `n` NUL-terminated strings (it may be NULL when `n`
@@ -203,6 +204,21 @@ enum lw_status lw_rules_load(const char *const *paths,
 // # Safety
 // The argument is NULL or an object of this library not yet freed.
 size_t lw_rules_count(const struct lw_rules *rules);
+
+// How many Sigma documents `lw_rules_load` skipped because landwatch
+// cannot run them (unsupported modifiers, logsources outside Windows
+// event logs...); 0 for NULL and for rules not loaded from files.
+//
+// # Safety
+// `rules` is NULL or rules from this library, not yet freed.
+size_t lw_rules_skipped_count(const struct lw_rules *rules);
+
+// Skipped document `i` (from 0) as "file:line: reason", valid as long as
+// the rules; NULL when `i` is not below the count.
+//
+// # Safety
+// As lw_rules_skipped_count.
+const char *lw_rules_skipped(const struct lw_rules *rules, size_t i);
 
 // Frees rules. NULL is allowed. Scanners made from them keep working.
 //

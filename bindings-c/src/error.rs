@@ -85,7 +85,7 @@ pub unsafe extern "C" fn lw_error_column(e: *const lw_error) -> usize {
     unsafe { e.as_ref() }.map_or(0, |e| e.column)
 }
 
-/// The status the failing call returned.
+/// The status the failing call returned; LW_ERR_ARG for NULL.
 ///
 /// # Safety
 /// The argument is NULL or an object of this library not yet freed.

