@@ -416,8 +416,9 @@ int main(int argc, char **argv) {
     int read_errno = errno;
     free(line);
 
-    /* End of input: what still waited for the lateness, one line each. */
-    if (!write_failed && !read_error) {
+    /* End of input (or a read error: what was read still counts): what
+     * still waited for the lateness, one line each. */
+    if (!write_failed) {
         st = lw_scanner_flush(scanner, flush_one, &f, &err);
         if (st != LW_OK) {
             print_error("flush failed", err);
