@@ -31,6 +31,18 @@ fn rule_error(errors: &lw::RuleErrors) -> lw_error {
     lw_error::new(lw_status::LW_ERR_RULE, message).at(first.line, first.column)
 }
 
+/// A failed load: the whole report as the message (every error, as the
+/// command prints them), and the first error's position, which
+/// `lw_error_line`/`lw_error_column` promise for rule errors.
+fn load_error(e: lw::read::LoadError) -> lw_error {
+    let (line, column) = match &e {
+        lw::read::LoadError::Rules(errors) => errors.0.first().map_or((0, 0), |first| (first.line, first.column)),
+        lw::read::LoadError::NotUtf8 { line, .. } => (*line, 1),
+        lw::read::LoadError::Io { .. } | lw::read::LoadError::NoRuleFiles { .. } => (0, 0),
+    };
+    lw_error::new(lw_status::LW_ERR_RULE, e.to_string()).at(line, column)
+}
+
 /// Hands compiled rules to the caller.
 ///
 /// # Safety
@@ -142,11 +154,7 @@ pub unsafe extern "C" fn lw_rules_load(
                 }
             }
             let loaded = lw::read::load_rules(&rule_paths, &sigma_paths, &lw::sigma::Options::default(), include_builtin != 0)
-                .map_err(|e| match e {
-                    // Keep the first error's line and column for the caller.
-                    lw::read::LoadError::Rules(errors) => rule_error(&errors),
-                    other => lw_error::new(lw_status::LW_ERR_RULE, other.to_string()),
-                })?;
+                .map_err(load_error)?;
             let skipped = loaded.rejected.iter().map(|r| c_string(&r.to_string())).collect();
             give(out, loaded.rules, skipped);
             Ok(())
@@ -263,6 +271,27 @@ mod tests {
         let (mut none, mut err) = (ptr::null_mut(), ptr::null_mut());
         assert_eq!(unsafe { lw_rules_load(missing.as_ptr(), 1, 0, &mut none, &mut err) }, lw_status::LW_ERR_RULE);
         assert!(none.is_null());
+        assert_eq!(unsafe { lw_error_line(err) }, 0);
+        unsafe { lw_error_free(err) };
+    }
+
+    #[test]
+    fn a_bad_rule_file_says_where() {
+        let dir = std::env::temp_dir().join(format!("lw-c-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bad.lw");
+        std::fs::write(&file, "rule t.bad {\n    title: \"x\"\n    level: severe\n}\n").unwrap();
+        let path = std::ffi::CString::new(file.to_str().unwrap()).unwrap();
+        let paths = [path.as_ptr()];
+        let (mut none, mut err) = (ptr::null_mut(), ptr::null_mut());
+        let status = unsafe { lw_rules_load(paths.as_ptr(), 1, 0, &mut none, &mut err) };
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(status, lw_status::LW_ERR_RULE);
+        assert!(none.is_null());
+        assert_eq!(unsafe { lw_error_line(err) }, 3);
+        assert_eq!(unsafe { lw_error_column(err) }, 12);
+        let message = unsafe { CStr::from_ptr(lw_error_message(err)) }.to_string_lossy().into_owned();
+        assert!(message.contains("bad.lw:3:12"), "{message}");
         unsafe { lw_error_free(err) };
     }
 }
