@@ -69,6 +69,15 @@ intrusion=examples/msp-intrusion.jsonl
 "${vg[@]}" "$ex/siem_filter" core/rules <"$intrusion" 3>&2 >"$ex/intrusion.out" 2>"$ex/intrusion.err"
 "$ex/siem_filter-static" --mmexternal <"$intrusion" >"$ex/intrusion.mm" 2>/dev/null
 "$py" "$check" "$intrusion" "$ex"/intrusion.{out,err,cli} --mmexternal "$ex/intrusion.mm"
+# No lateness: the correlation is written on the line that completed it,
+# as the CLI with --lateness 0s reports it.
+"$cli" scan --lateness 0s --format jsonl "$intrusion" >"$ex/intrusion-now.cli" 2>/dev/null
+"$ex/siem_filter" --lateness 0s <"$intrusion" >"$ex/intrusion-now.out" 2>"$ex/intrusion-now.err"
+"$py" "$check" "$intrusion" "$ex"/intrusion-now.{out,err,cli}
+if ! grep -n '"rule":"corr.logon_then_lotl_tool"' "$ex/intrusion-now.out" | grep -q '^184:'; then
+    echo "siem_filter --lateness 0s: corr.logon_then_lotl_tool is not on line 184" >&2
+    exit 1
+fi
 # Three days of credentials with the zones, the static and pkg-config
 # builds; and above --min-level high.
 credentials=examples/msp-credentials.jsonl

@@ -7,13 +7,17 @@
  * off, and flushes after every line, so that it can sit in a pipeline or
  * under a shipper that waits for each reply.
  *
- *   siem_filter [--builtin] [--zones FILE] [--min-level LEVEL]
+ *   siem_filter [--builtin] [--zones FILE] [--lateness DURATION]
+ *               [--min-level LEVEL]
  *               [--mmexternal] [RULE_PATH...]
  *
  * RULE_PATH: *.lw rule files, Sigma YAML files, or directories of both (as
  * `landwatch scan --rules`/`--sigma` take them); none means the built-in
  * pack, and --builtin adds it to the paths given. --zones: the network
- * zones and business hours TOML of `landwatch scan --zones`. --min-level
+ * zones and business hours TOML of `landwatch scan --zones`. --lateness
+ * (60s by default; 0s, 500ms, 5m...): how late an event may come and
+ * still be correlated in time order, which is also how long a completed
+ * correlation waits before it is written (see Correlations). --min-level
  * (informational, low, medium, high, critical): leave out detections below
  * it; the default keeps them all, as the CLI does.
  *
@@ -42,7 +46,9 @@
  * contributing events by time (`events`, `window`) and its `group`. At the
  * end of input, lw_scanner_flush gives what was still waiting; each such
  * detection is written as an extra line of its own, {"landwatch":[DET]},
- * after the last input line. Nothing is dropped.
+ * after the last input line. Nothing is dropped. For a stream that comes
+ * in time order, --lateness 0s writes a correlation on the line of the
+ * event that completed it.
  *
  * --mmexternal speaks rsyslog's mmexternal protocol instead: one reply line
  * per input line, `{}` when nothing fired, else
@@ -262,13 +268,15 @@ static void print_error(const char *what, lw_error *err) {
 
 static void usage(FILE *to) {
     fprintf(to,
-            "usage: " PROG " [--builtin] [--zones FILE] [--min-level LEVEL] [--mmexternal] [RULE_PATH...]\n"
+            "usage: " PROG " [--builtin] [--zones FILE] [--lateness DURATION] [--min-level LEVEL]\n"
+            "       [--mmexternal] [RULE_PATH...]\n"
             "Reads JSON events, one per line, on stdin; writes each to stdout with a\n"
             "\"landwatch\" key listing its detections (unchanged when it has none).\n"
             "  RULE_PATH          .lw or Sigma .yml/.yaml files, or directories of them\n"
             "                     (none: the built-in rule pack)\n"
             "  --builtin          add the built-in pack to the rule paths\n"
             "  --zones FILE       network zones and business hours (TOML)\n"
+            "  --lateness DUR     how late an event may come and still correlate (60s)\n"
             "  --min-level LEVEL  informational, low, medium, high or critical\n"
             "  --mmexternal       reply as rsyslog mmexternal expects ({} or {\"$!\":...})\n");
 }
@@ -281,6 +289,7 @@ int main(int argc, char **argv) {
     struct filter f = {0};
     int builtin = 0;
     const char *zones_path = NULL;
+    const char *lateness = NULL;
     const char **paths = calloc((size_t)argc, sizeof *paths);
     size_t npaths = 0;
     if (paths == NULL) {
@@ -296,7 +305,8 @@ int main(int argc, char **argv) {
             builtin = 1;
         } else if (options && strcmp(a, "--mmexternal") == 0) {
             f.mmexternal = 1;
-        } else if (options && (strcmp(a, "--zones") == 0 || strcmp(a, "--min-level") == 0)) {
+        } else if (options && (strcmp(a, "--zones") == 0 || strcmp(a, "--min-level") == 0 ||
+                                strcmp(a, "--lateness") == 0)) {
             if (i + 1 >= argc) {
                 fprintf(stderr, PROG ": %s needs a value\n", a);
                 usage(stderr);
@@ -306,6 +316,14 @@ int main(int argc, char **argv) {
             const char *v = argv[++i];
             if (a[2] == 'z') {
                 zones_path = v;
+            } else if (a[2] == 'l' && a[3] == 'a') {
+                /* It goes into a TOML literal string: no quote, no newline. */
+                if (strpbrk(v, "'\n\r") != NULL || strlen(v) > 64) {
+                    fprintf(stderr, PROG ": bad --lateness '%s' (a duration such as 60s, 500ms, 5m)\n", v);
+                    free(paths);
+                    return 2;
+                }
+                lateness = v;
             } else if ((f.min_rank = level_rank(v)) < 0) {
                 fprintf(stderr, PROG ": unknown level '%s' (informational, low, medium, high, critical)\n", v);
                 free(paths);
@@ -340,8 +358,11 @@ int main(int argc, char **argv) {
         lw_error_free(err);
         return 2;
     }
+    /* The scanner's options, as TOML (lw_scanner_new_with). */
+    char options_toml[96] = "";
+    if (lateness != NULL) snprintf(options_toml, sizeof options_toml, "lateness = '%s'\n", lateness);
     lw_scanner *scanner = NULL;
-    st = lw_scanner_new(rules, &scanner, &err);
+    st = lw_scanner_new_with(rules, options_toml, strlen(options_toml), &scanner, &err);
     lw_rules_free(rules);
     if (st != LW_OK) {
         print_error("cannot make a scanner", err);

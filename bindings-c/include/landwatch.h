@@ -115,6 +115,17 @@ size_t lw_detection_tag_count(const struct lw_detection *d);
 // As lw_detection_rule.
 const char *lw_detection_tag(const struct lw_detection *d, size_t i);
 
+// The position of the event that made the detection in its scanner's
+// stream: 0 for the first event given to `lw_scanner_scan_json`, rejected
+// ones counted, so for a filter fed one event a line it is the line
+// number minus 1. For a correlation it is the event that completed it,
+// which an earlier call may have scanned: correlations are handed over
+// once the lateness has passed. 0 for NULL.
+//
+// # Safety
+// As lw_detection_rule.
+uint64_t lw_detection_event(const struct lw_detection *d);
+
 // The whole detection as one JSON object: the object `landwatch scan
 // --format jsonl` writes for it (rule, title, level, tags, time, host,
 // user, channel, event_id, record, file, line, evidence, and for a
@@ -235,6 +246,32 @@ void lw_rules_free(struct lw_rules *rules);
 enum lw_status lw_scanner_new(const struct lw_rules *rules,
                               struct lw_scanner **out,
                               struct lw_error **err);
+
+// Makes a scanner over `rules` with options: a TOML table, `len` bytes,
+// of any of these keys (the `landwatch scan` flags of the same names;
+// a key left out keeps its default):
+//
+//     schema = "auto"          # auto, sysmon, security, ecs, evtx
+//     lateness = "60s"         # how late an event may come and still correlate
+//     time_field = "ts"        # a field read for the event time first
+//     time_missing = "skip"    # or "previous": the last event's time
+//     ordered = false          # hold stateless detections back too, in time order
+//     max_events = 32          # contributing events a correlation lists
+//     max_groups = 1000000     # correlation groups held (oldest evicted)
+//     max_state_bytes = 268435456
+//     max_pending = 1000000    # events waiting for the lateness
+//
+// An unknown key or a bad value gives LW_ERR_ARG naming it. `*out` as for
+// `lw_scanner_new`.
+//
+// # Safety
+// `rules` is NULL or live rules; `options` points to `len` bytes; `out`
+// points to storage for one pointer; `err` is NULL or does.
+enum lw_status lw_scanner_new_with(const struct lw_rules *rules,
+                                   const char *options,
+                                   size_t len,
+                                   struct lw_scanner **out,
+                                   struct lw_error **err);
 
 // Gives the scanner its network zones and business hours: the TOML of
 // `landwatch scan --zones`, `len` bytes. LW_ERR_ARG when it does not read.

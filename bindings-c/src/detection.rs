@@ -94,6 +94,21 @@ pub unsafe extern "C" fn lw_detection_tag(d: *const lw_detection<'_>, i: usize) 
     }
 }
 
+/// The position of the event that made the detection in its scanner's
+/// stream: 0 for the first event given to `lw_scanner_scan_json`, rejected
+/// ones counted, so for a filter fed one event a line it is the line
+/// number minus 1. For a correlation it is the event that completed it,
+/// which an earlier call may have scanned: correlations are handed over
+/// once the lateness has passed. 0 for NULL.
+///
+/// # Safety
+/// As lw_detection_rule.
+#[no_mangle]
+pub unsafe extern "C" fn lw_detection_event(d: *const lw_detection<'_>) -> u64 {
+    // SAFETY: the caller's contract.
+    unsafe { d.as_ref() }.map_or(0, |d| d.d.event)
+}
+
 /// The whole detection as one JSON object: the object `landwatch scan
 /// --format jsonl` writes for it (rule, title, level, tags, time, host,
 /// user, channel, event_id, record, file, line, evidence, and for a

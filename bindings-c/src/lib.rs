@@ -16,6 +16,7 @@
 
 pub mod detection;
 pub mod error;
+mod options;
 pub mod rules;
 pub mod scanner;
 

@@ -84,6 +84,50 @@ pub unsafe extern "C" fn lw_scanner_new(rules: *const lw_rules, out: *mut *mut l
     }
 }
 
+/// Makes a scanner over `rules` with options: a TOML table, `len` bytes,
+/// of any of these keys (the `landwatch scan` flags of the same names;
+/// a key left out keeps its default):
+///
+///     schema = "auto"          # auto, sysmon, security, ecs, evtx
+///     lateness = "60s"         # how late an event may come and still correlate
+///     time_field = "ts"        # a field read for the event time first
+///     time_missing = "skip"    # or "previous": the last event's time
+///     ordered = false          # hold stateless detections back too, in time order
+///     max_events = 32          # contributing events a correlation lists
+///     max_groups = 1000000     # correlation groups held (oldest evicted)
+///     max_state_bytes = 268435456
+///     max_pending = 1000000    # events waiting for the lateness
+///
+/// An unknown key or a bad value gives LW_ERR_ARG naming it. `*out` as for
+/// `lw_scanner_new`.
+///
+/// # Safety
+/// `rules` is NULL or live rules; `options` points to `len` bytes; `out`
+/// points to storage for one pointer; `err` is NULL or does.
+#[no_mangle]
+pub unsafe extern "C" fn lw_scanner_new_with(
+    rules: *const lw_rules,
+    options: *const c_char,
+    len: usize,
+    out: *mut *mut lw_scanner,
+    err: *mut *mut lw_error,
+) -> lw_status {
+    // SAFETY: the caller's contract.
+    unsafe {
+        guard(err, || {
+            let (Some(rules), false, false) = (rules.as_ref(), options.is_null(), out.is_null()) else {
+                return Err(lw_error::arg("lw_scanner_new_with: rules, options and out must not be NULL"));
+            };
+            let text = std::str::from_utf8(std::slice::from_raw_parts(options.cast::<u8>(), len))
+                .map_err(|e| lw_error::arg(&format!("lw_scanner_new_with: the options are not UTF-8: {e}")))?;
+            let opts = crate::options::parse(text).map_err(|e| lw_error::arg(&format!("scanner options: {e}")))?;
+            let inner = lw::Scanner::with_options(Arc::clone(&rules.inner), opts);
+            *out = Box::into_raw(Box::new(lw_scanner { inner: Some(inner) }));
+            Ok(())
+        })
+    }
+}
+
 /// Gives the scanner its network zones and business hours: the TOML of
 /// `landwatch scan --zones`, `len` bytes. LW_ERR_ARG when it does not read.
 ///

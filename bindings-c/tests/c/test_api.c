@@ -126,10 +126,13 @@ static void test_sigma_skips_are_listed(const char *dir) {
     remove(path);
 }
 
+static uint64_t last_event = UINT64_MAX;
+
 static int keep_json(const lw_detection *d, void *user) {
     char **json = user;
     free(*json);
     *json = strdup(lw_detection_json(d));
+    last_event = lw_detection_event(d);
     return 0;
 }
 
@@ -146,6 +149,30 @@ static void test_scanner_arguments(const lw_rules *rules) {
     expect_error(err, LW_ERR_ARG);
     CHECK(lw_scanner_new(rules, NULL, NULL) == LW_ERR_ARG);
     CHECK(lw_scanner_new(rules, &s, NULL) == LW_OK);
+
+    /* Options: TOML keys over the defaults; a typo is an error naming it. */
+    lw_scanner *opt = NULL;
+    static const char good[] = "lateness = '5m'\nschema = 'sysmon'\ntime_missing = 'previous'\nmax_events = 4\n";
+    CHECK(lw_scanner_new_with(rules, good, strlen(good), &opt, NULL) == LW_OK);
+    lw_scanner_free(opt);
+    opt = NULL;
+    CHECK(lw_scanner_new_with(rules, "", 0, &opt, NULL) == LW_OK);
+    lw_scanner_free(opt);
+    opt = NULL;
+    static const char *bad_options[] = {"latenes = '5m'", "lateness = 'soon'", "schema = 'syslog'", "max_events = -1", "[", "ordered = 'yes'"};
+    for (size_t i = 0; i < sizeof bad_options / sizeof *bad_options; i++) {
+        err = NULL;
+        CHECK(lw_scanner_new_with(rules, bad_options[i], strlen(bad_options[i]), &opt, &err) == LW_ERR_ARG);
+        CHECK(opt == NULL);
+        expect_error(err, LW_ERR_ARG);
+    }
+    err = NULL;
+    CHECK(lw_scanner_new_with(rules, "latenes = '5m'", 14, &opt, &err) == LW_ERR_ARG);
+    CHECK(err != NULL && strstr(lw_error_message(err), "latenes") != NULL);
+    lw_error_free(err);
+    CHECK(lw_scanner_new_with(NULL, "", 0, &opt, NULL) == LW_ERR_ARG);
+    CHECK(lw_scanner_new_with(rules, NULL, 0, &opt, NULL) == LW_ERR_ARG);
+    CHECK(lw_scanner_new_with(rules, "", 0, NULL, NULL) == LW_ERR_ARG);
 
     CHECK(lw_scanner_set_zones(NULL, "", 0, NULL) == LW_ERR_ARG);
     CHECK(lw_scanner_set_zones(s, NULL, 0, NULL) == LW_ERR_ARG);
@@ -212,6 +239,7 @@ static void test_scanner_arguments(const lw_rules *rules) {
     /* The detection as JSON: the CLI's object, with the event's context. */
     char *json = NULL;
     CHECK(lw_scanner_scan_json(s, CERTUTIL, strlen(CERTUTIL), keep_json, &json, NULL) == LW_OK);
+    CHECK(last_event == 12); /* the 13th event this scanner was given */
     CHECK(json != NULL && json[0] == '{' && json[strlen(json) - 1] == '}');
     CHECK(json != NULL && strstr(json, "\"rule\":\"lotl.certutil_download\"") != NULL);
     CHECK(json != NULL && strstr(json, "\"host\":\"ws1\"") != NULL);
@@ -223,6 +251,7 @@ static void test_scanner_arguments(const lw_rules *rules) {
     CHECK(strcmp(lw_detection_level(NULL), "") == 0);
     CHECK(lw_detection_tag_count(NULL) == 0);
     CHECK(lw_detection_tag(NULL, 0) == NULL);
+    CHECK(lw_detection_event(NULL) == 0);
 
     CHECK(lw_scanner_flush(NULL, NULL, NULL, NULL) == LW_ERR_ARG);
     CHECK(lw_scanner_flush(s, NULL, NULL, NULL) == LW_OK);
