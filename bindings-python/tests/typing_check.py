@@ -40,6 +40,11 @@ def rules_api() -> landwatch.Rules:
     rejected: List[Rejection] = loaded.rejected
     html: str = rules._repr_html_()
     present: bool = ids[0] in rules
+    recipe: str = mine.recipe()
+    digest: str = mine.digest
+    rebuilt: landwatch.Rules = landwatch.Rules.from_recipe(recipe)
+    assert landwatch.Rules.from_recipe(recipe.encode()).digest == rebuilt.digest == digest
+    print(rebuilt._correlation_ids(), rebuilt._first_seen())
     try:
         landwatch.compile("rule {", name="bad.lw")
     except landwatch.RuleError as e:
