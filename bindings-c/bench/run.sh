@@ -59,7 +59,11 @@ IR_ROUNDS=${IR_ROUNDS:-5}
 out=target/c-bench
 
 echo "== build (release)" >&2
-cargo build --release --locked -p landwatch-c -p landwatch-benches --bin scan_rust --bin gen_events >&2
+# One build of both (with --lib: --bin alone would leave landwatch-c out),
+# so that they link the same build of the core crate: built on its own,
+# landwatch-c gets the core compiled with other features of its
+# dependencies (cargo unifies features over the packages of one build).
+cargo build --release --locked -p landwatch-c -p landwatch-benches --lib --bin scan_rust --bin gen_events >&2
 mkdir -p "$out"
 # The libraries the Rust standard library needs under a static link (what
 # `cargo rustc -- --print native-static-libs` lists on Linux).
