@@ -27,6 +27,9 @@ cargo test --workspace --locked
 # The C library: its tests under valgrind, and the filter example.
 bash tools/test-c.sh
 
+# The fuzz targets (fuzz/, cargo-fuzz): built, seeded and run ~15 s each.
+bash tools/test-fuzz.sh
+
 echo "== Python package (bindings-python)"
 # A venv kept between runs under target/ (cargo clean removes it); pip
 # leaves pinned packages already there alone, so a warm run costs nothing.
