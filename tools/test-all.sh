@@ -26,6 +26,7 @@ cargo test --workspace --locked
 
 # The C library: its tests under valgrind, and the filter example.
 bash tools/test-c.sh
+bash tools/test-fuzz.sh  # the fuzz targets (fuzz/): built, seeded, ~15 s each
 
 echo "== Python package (bindings-python)"
 # A venv kept between runs under target/ (cargo clean removes it); pip

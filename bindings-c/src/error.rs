@@ -34,9 +34,10 @@ impl lw_error {
 }
 
 /// Text as a C string: a NUL inside it (which C could not read past)
-/// is replaced.
+/// is replaced. Text without one (all but never) is copied once, into a
+/// buffer of the right size; only text with one pays for the replacing.
 pub(crate) fn c_string(s: &str) -> CString {
-    CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default()
+    CString::new(s).unwrap_or_else(|_| CString::new(s.replace('\0', "\u{fffd}")).unwrap_or_default())
 }
 
 /// Hands `e` to the caller through `err`, or drops it when `err` is NULL.

@@ -95,6 +95,7 @@ pub mod read;
 mod scan;
 pub mod schema;
 pub mod sigma;
+mod yaml;
 
 pub use ast::{EventKind, Level};
 pub use compile::{RuleInfo, RuleKind, Rules, RulesBuilder, RulesSummary, REGEX_SIZE_LIMIT};

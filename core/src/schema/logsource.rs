@@ -7,7 +7,7 @@
 //! docs/sigma-compatibility.md), for channels the built-in table cannot know
 //! (an ETW provider forwarded under its own channel, a renamed collector).
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 /// Where a logsource's events come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ impl LogSourceTable {
     /// or replace the built-in entries of the same name; `replace: true`
     /// starts from an empty table instead.
     pub fn from_yaml(text: &str) -> Result<LogSourceTable, String> {
-        let docs = YamlLoader::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
+        let docs = crate::yaml::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
         let Some(doc) = docs.first() else {
             return Ok(LogSourceTable::builtin());
         };

@@ -12,7 +12,7 @@ mod detection;
 
 use std::collections::{BTreeMap, HashMap};
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
 use crate::ast::{Correlation, EventKind, Expr, Field, FieldForm, Level, Op, Predicate, Rule, Value};
 use crate::schema::logsource::{LogSource, LogSourceTable};
@@ -85,7 +85,7 @@ pub struct Options {
 /// assert_eq!(p["admins"], ["alice"]);
 /// ```
 pub fn placeholders(text: &str) -> Result<Placeholders, String> {
-    let docs = YamlLoader::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
+    let docs = crate::yaml::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
     let mut out = Placeholders::new();
     let Some(doc) = docs.first() else { return Ok(out) };
     let map = doc.as_hash().ok_or("a placeholder file is a map from names to values")?;
@@ -121,7 +121,7 @@ pub fn load_with(file: &str, text: &str, options: &Options) -> Loaded {
     // All documents first: a correlation may name the rules after it.
     let mut docs = Vec::new();
     for (start_line, doc_text) in documents(text) {
-        match YamlLoader::load_from_str(doc_text) {
+        match crate::yaml::load_from_str(doc_text) {
             Ok(ds) => docs.extend(
                 ds.into_iter()
                     .filter(|d| !d.is_null() && d["action"].as_str().is_none())

@@ -1,0 +1,38 @@
+//! Correlation state. The input is bytes for restore_state, a NUL byte,
+//! then events one per line. Oracle: restoring arbitrary bytes is an error
+//! or a success, never a panic; for a scanner fed the events (built-in
+//! rules, which include correlations), save -> restore -> save gives the
+//! same bytes.
+#![no_main]
+use std::sync::{Arc, OnceLock};
+
+use landwatch::{Rules, RulesBuilder, Scanner};
+use libfuzzer_sys::fuzz_target;
+
+fn rules() -> Arc<Rules> {
+    static RULES: OnceLock<Arc<Rules>> = OnceLock::new();
+    RULES
+        .get_or_init(|| Arc::new(RulesBuilder::new().add_builtin().build().expect("built-in rules compile")))
+        .clone()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (state, events) = match data.iter().position(|&b| b == 0) {
+        Some(i) => (&data[..i], &data[i + 1..]),
+        None => (data, &b""[..]),
+    };
+    let mut scanner = Scanner::new(rules());
+    let _ = scanner.restore_state(state);
+    let _ = scanner.save_state();
+
+    let mut fed = Scanner::new(rules());
+    for line in events.split(|&b| b == b'\n').take(64) {
+        let _ = fed.scan_json(line);
+    }
+    let saved = fed.save_state();
+    let mut restored = Scanner::new(rules());
+    if let Err(e) = restored.restore_state(&saved) {
+        panic!("a scanner's own saved state does not restore: {e}");
+    }
+    assert_eq!(restored.save_state(), saved, "save -> restore -> save changed the bytes");
+});
