@@ -393,12 +393,12 @@ fn writer<'a>(array: &'a dyn Array, name: &str) -> Result<Writer<'a>, String> {
 }
 
 /// The rows a scan rejected: the row and why, the first `MAX_ERRORS` of them.
-type Rejected = Vec<(usize, String)>;
+pub(crate) type Rejected = Vec<(usize, String)>;
 
 /// A chunk of rows written out: `data[start..end]` is row `row`'s event,
 /// or the row could not be written (`end` is None; why is in `rejected`).
 #[derive(Default)]
-struct Chunk {
+pub(crate) struct Chunk {
     data: Vec<u8>,
     rows: Vec<(usize, usize, Option<usize>)>,
 }
@@ -411,11 +411,13 @@ impl Chunk {
 }
 
 /// Scans the rows of a chunk in order; a row that could not be written
-/// is counted as a rejected event at its place in the stream.
+/// is counted as a rejected event at its place in the stream. `stateless`:
+/// only the scanner's stateless half (matching), no correlation fed.
 fn scan_rows(
     scanner: &mut landwatch::Scanner,
     source: Option<&Arc<str>>,
     chunk: &Chunk,
+    stateless: bool,
     found: &mut Vec<landwatch::Detection>,
     rejected: &mut Rejected,
 ) {
@@ -425,7 +427,8 @@ fn scan_rows(
             continue;
         };
         let ev = Event::json(&chunk.data[start..end]).at(source, row as u64 + 1);
-        match scanner.scan(&ev) {
+        let result = if stateless { scanner.prepare(&ev).map(|p| p.into_detections()) } else { scanner.scan(&ev) };
+        match result {
             Ok(d) => found.extend(d),
             Err(e) => {
                 if rejected.len() < MAX_ERRORS {
@@ -455,23 +458,18 @@ fn arrow_stream(data: &Bound<'_, PyAny>) -> PyResult<ArrowArrayStreamReader> {
     ArrowArrayStreamReader::try_new(stream).map_err(|e| PyValueError::new_err(format!("cannot read the Arrow stream: {e}")))
 }
 
-/// Scans every row of an Arrow stream (a polars frame, a pyarrow table...)
-/// as one event, in order, with the GIL released. `names` renames the
-/// columns (all of them, in order); None keeps the stream's. Row `i` is
-/// line `i + 1` of the file `source`. Returns the
-/// detections and the rows the scanner rejected (also counted in its
-/// stats). The caller flushes.
-#[pyfunction]
-#[pyo3(signature = (scanner, data, names = None, source = None))]
-pub fn _scan_arrow(
-    scanner: &Bound<'_, Scanner>,
-    data: &Bound<'_, PyAny>,
-    names: Option<Vec<String>>,
-    source: Option<String>,
-) -> PyResult<(Vec<Detection>, Rejected)> {
-    let py = scanner.py();
-    guard(|| {
-        let source: Option<Arc<str>> = source.map(Arc::from);
+/// The rows of an Arrow stream, to be written out as events' JSON a chunk
+/// at a time (with the GIL released: nothing here touches Python).
+pub(crate) struct ArrowRows {
+    reader: ArrowArrayStreamReader,
+    names: Vec<String>,
+    fields: Vec<(Vec<u8>, Node)>,
+}
+
+impl ArrowRows {
+    /// The stream `data` exports, its columns renamed by `names` (all of
+    /// them, in order; None keeps the stream's).
+    pub(crate) fn new(data: &Bound<'_, PyAny>, names: Option<Vec<String>>) -> PyResult<ArrowRows> {
         let reader = arrow_stream(data)?;
         let schema = reader.schema();
         let names = match names {
@@ -486,34 +484,77 @@ pub fn _scan_arrow(
             None => schema.fields().iter().map(|f| f.name().clone()).collect(),
         };
         let fields = shape(&names).map_err(PyValueError::new_err)?;
+        Ok(ArrowRows { reader, names, fields })
+    }
+
+    /// Writes every row, in order, handing each chunk to `each`. An error
+    /// (a column of a type no event holds, a broken stream) is a message
+    /// for TypeError.
+    pub(crate) fn each_chunk(self, mut each: impl FnMut(&Chunk)) -> Result<(), String> {
+        let mut row = 0;
+        let mut chunk = Chunk::default();
+        for batch in self.reader {
+            let batch: RecordBatch = batch.map_err(|e| format!("cannot read the Arrow stream: {e}"))?;
+            let writers = batch
+                .columns()
+                .iter()
+                .zip(&self.names)
+                .map(|(c, n)| writer(c.as_ref(), n))
+                .collect::<Result<Vec<_>, _>>()?;
+            for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
+                let end = (start + CHUNK_ROWS).min(batch.num_rows());
+                chunk.clear();
+                for i in start..end {
+                    let mut cell = |c: usize, out: &mut Vec<u8>| Ok::<bool, ()>(writers[c](i, out));
+                    let at = chunk.data.len();
+                    let _ = write_object(&self.fields, &mut cell, &mut chunk.data);
+                    chunk.rows.push((row + i - start, at, Some(chunk.data.len())));
+                }
+                each(&chunk);
+                row += end - start;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Chunk {
+    /// Each row of the chunk that could be written: its number in the
+    /// stream, and its event's JSON.
+    pub(crate) fn events(&self) -> impl Iterator<Item = (usize, &[u8])> {
+        self.rows.iter().filter_map(|&(row, start, end)| Some((row, &self.data[start..end?])))
+    }
+}
+
+/// Scans every row of an Arrow stream (a polars frame, a pyarrow table...)
+/// as one event, in order, with the GIL released. `names` renames the
+/// columns (all of them, in order); None keeps the stream's. Row `i` is
+/// line `i + 1` of the file `source`. Returns the
+/// detections and the rows the scanner rejected (also counted in its
+/// stats). The caller flushes. `stateless`: only match each event (the
+/// scanner's stateless half), leaving correlations out, for a scan of part
+/// of a stream whose correlations run elsewhere.
+#[pyfunction]
+#[pyo3(signature = (scanner, data, names = None, source = None, stateless = false))]
+pub fn _scan_arrow(
+    scanner: &Bound<'_, Scanner>,
+    data: &Bound<'_, PyAny>,
+    names: Option<Vec<String>>,
+    source: Option<String>,
+    stateless: bool,
+) -> PyResult<(Vec<Detection>, Rejected)> {
+    let py = scanner.py();
+    guard(|| {
+        let source: Option<Arc<str>> = source.map(Arc::from);
+        let rows = ArrowRows::new(data, names)?;
         let mut this = lock(scanner)?;
         let inner = &mut this.inner;
         let result: Result<(Vec<landwatch::Detection>, Rejected), String> = py.detach(move || {
             let mut found = Vec::new();
             let mut rejected = Vec::new();
-            let mut row = 0;
-            let mut chunk = Chunk::default();
-            for batch in reader {
-                let batch: RecordBatch = batch.map_err(|e| format!("cannot read the Arrow stream: {e}"))?;
-                let writers = batch
-                    .columns()
-                    .iter()
-                    .zip(&names)
-                    .map(|(c, n)| writer(c.as_ref(), n))
-                    .collect::<Result<Vec<_>, _>>()?;
-                for start in (0..batch.num_rows()).step_by(CHUNK_ROWS) {
-                    let end = (start + CHUNK_ROWS).min(batch.num_rows());
-                    chunk.clear();
-                    for i in start..end {
-                        let mut cell = |c: usize, out: &mut Vec<u8>| Ok::<bool, ()>(writers[c](i, out));
-                        let at = chunk.data.len();
-                        let _ = write_object(&fields, &mut cell, &mut chunk.data);
-                        chunk.rows.push((row + i - start, at, Some(chunk.data.len())));
-                    }
-                    scan_rows(inner, source.as_ref(), &chunk, &mut found, &mut rejected);
-                    row += end - start;
-                }
-            }
+            rows.each_chunk(|chunk| {
+                scan_rows(inner, source.as_ref(), chunk, stateless, &mut found, &mut rejected)
+            })?;
             Ok((found, rejected))
         });
         let (found, rejected) = result.map_err(PyTypeError::new_err)?;
@@ -604,7 +645,7 @@ pub fn _scan_columns(
             let inner = &mut this.inner;
             let (c, f, r) = (&chunk, &mut found, &mut rejected);
             let source = source.as_ref();
-            py.detach(move || scan_rows(inner, source, c, f, r));
+            py.detach(move || scan_rows(inner, source, c, false, f, r));
         }
         Ok((found.into_iter().map(Detection::new).collect(), rejected))
     })

@@ -12,6 +12,7 @@ mod errors;
 mod event;
 mod files;
 mod frame;
+mod partition;
 mod rules;
 mod scanner;
 
@@ -19,6 +20,8 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
+
+use landwatch::read::{Recipe, SigmaOptions};
 
 use crate::errors::guard;
 use crate::rules::Rules;
@@ -32,26 +35,14 @@ use crate::scanner::{fspath, type_name};
 #[pyfunction]
 #[pyo3(signature = (source, name = "<string>"))]
 fn compile(py: Python<'_>, source: &str, name: &str) -> PyResult<Rules> {
-    guard(|| {
-        let built = py.detach(|| landwatch::RulesBuilder::new().add_source(name, source).build());
-        match built {
-            Ok(rules) => Ok(Rules::new(rules, 0, Vec::new())),
-            Err(errors) => Err(errors::rule_errors(py, &errors)),
-        }
-    })
+    guard(|| Rules::build(py, Recipe::source(name, source)))
 }
 
 /// The built-in rule pack: living-off-the-land tool abuse and credential
 /// misuse, rules and correlations.
 #[pyfunction]
 fn builtin(py: Python<'_>) -> PyResult<Rules> {
-    guard(|| {
-        let built = py.detach(|| landwatch::RulesBuilder::new().add_builtin().build());
-        match built {
-            Ok(rules) => Ok(Rules::new(rules, 0, Vec::new())),
-            Err(errors) => Err(errors::rule_errors(py, &errors)),
-        }
-    })
+    guard(|| Rules::build(py, Recipe::builtin()))
 }
 
 /// Paths from a list (or one path) of str or os.PathLike.
@@ -105,12 +96,15 @@ fn load(
     guard(|| {
         let rule_paths = self::paths(py, paths, "paths")?;
         let sigma_paths = self::paths(py, sigma, "sigma")?;
-        let options = landwatch::sigma::Options { normalize, ..Default::default() };
-        let loaded = py.detach(|| landwatch::read::load_rules(&rule_paths, &sigma_paths, &options, builtin));
-        let loaded = loaded.map_err(|e| errors::load_error(py, &e))?;
-        if strict && !loaded.rejected.is_empty() {
-            let errors = loaded
-                .rejected
+        let options = SigmaOptions { normalize, ..Default::default() };
+        // The files are read into a recipe (their texts), which is what the
+        // rules are built from and what `Rules.recipe()` gives back.
+        let recipe = py.detach(|| Recipe::from_paths(&rule_paths, &sigma_paths, options, builtin));
+        let recipe = recipe.map_err(|e| errors::load_error(py, &e))?;
+        let rules = Rules::build(py, recipe)?;
+        if strict && !rules.rejections().is_empty() {
+            let errors = rules
+                .rejections()
                 .iter()
                 .map(|r| landwatch::RuleError {
                     file: r.file.clone(),
@@ -123,7 +117,7 @@ fn load(
                 .collect();
             return Err(errors::rule_errors(py, &landwatch::RuleErrors(errors)));
         }
-        Ok(Rules::new(loaded.rules, loaded.sigma_loaded, loaded.rejected))
+        Ok(rules)
     })
 }
 
@@ -160,6 +154,8 @@ fn _landwatch(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_panic, m)?)?;
     m.add_function(wrap_pyfunction!(frame::_scan_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(frame::_scan_columns, m)?)?;
+    m.add_function(wrap_pyfunction!(partition::_group_keys_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(partition::_scan_group_arrow, m)?)?;
     m.add_class::<Rules>()?;
     m.add_class::<scanner::Scanner>()?;
     m.add_class::<detection::Detection>()?;

@@ -3,13 +3,15 @@
 
 use std::sync::Arc;
 
-use pyo3::exceptions::PyKeyError;
+use pyo3::exceptions::{PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use landwatch::read::{LoadedRules, Recipe};
 
 use crate::detection::{escape, level_badge};
-use crate::errors::guard;
-use crate::scanner::{Options, Scanner};
+use crate::errors::{self, guard};
+use crate::scanner::{type_name, Options, Scanner};
 
 /// A compiled rule set: rules on one event and correlations over a stream.
 ///
@@ -23,11 +25,25 @@ pub struct Rules {
     /// Sigma documents that could not be loaded (by `load`).
     rejected: Vec<landwatch::sigma::Rejection>,
     sigma_loaded: usize,
+    /// What it was built from.
+    recipe: Recipe,
 }
 
 impl Rules {
-    pub fn new(inner: landwatch::Rules, sigma_loaded: usize, rejected: Vec<landwatch::sigma::Rejection>) -> Rules {
-        Rules { inner: Arc::new(inner), rejected, sigma_loaded }
+    /// Builds `recipe` with the GIL released; RuleError, OSError... as the
+    /// loader's errors map.
+    pub fn build(py: Python<'_>, recipe: Recipe) -> PyResult<Rules> {
+        let built = py.detach(|| recipe.build());
+        match built {
+            Ok(LoadedRules { rules, sigma_loaded, rejected }) => {
+                Ok(Rules { inner: Arc::new(rules), rejected, sigma_loaded, recipe })
+            }
+            Err(e) => Err(errors::load_error(py, &e)),
+        }
+    }
+
+    pub fn rejections(&self) -> &[landwatch::sigma::Rejection] {
+        &self.rejected
     }
 }
 
@@ -101,6 +117,58 @@ impl Rules {
     #[getter]
     fn sigma_loaded(&self) -> usize {
         self.sigma_loaded
+    }
+
+    /// What these rules were built from, as canonical JSON text: the
+    /// built-in pack by name, each rule file's and Sigma file's name and
+    /// text, the Sigma options, in load order. `Rules.from_recipe(text)`
+    /// builds the same rules again (in another process, say: this is how
+    /// `landwatch.spark` ships rules to executors). Equal rule sets give
+    /// equal text.
+    fn recipe(&self) -> String {
+        self.recipe.to_json()
+    }
+
+    /// The SHA-256 of `recipe()`, in hex: names the rule set (rules built
+    /// from the same texts and options, by the same landwatch version,
+    /// have the same digest).
+    #[getter]
+    fn digest(&self, py: Python<'_>) -> PyResult<String> {
+        guard(|| {
+            let hashlib = py.import("hashlib")?;
+            let h = hashlib.call_method1("sha256", (PyBytes::new(py, self.recipe.to_json().as_bytes()),))?;
+            h.call_method0("hexdigest")?.extract()
+        })
+    }
+
+    /// The rules a recipe (`Rules.recipe()`'s text, str or bytes) builds.
+    /// ValueError for text that is no recipe, or one written by another
+    /// landwatch version (whose built-in pack and compiler may differ);
+    /// RuleError as `compile` and `load` raise it.
+    #[staticmethod]
+    fn from_recipe(py: Python<'_>, recipe: &Bound<'_, PyAny>) -> PyResult<Rules> {
+        guard(|| {
+            let text = if let Ok(s) = recipe.cast::<PyString>() {
+                s.to_string_lossy().into_owned()
+            } else if let Ok(b) = recipe.cast::<PyBytes>() {
+                String::from_utf8_lossy(b.as_bytes()).into_owned()
+            } else {
+                return Err(PyTypeError::new_err(format!("recipe: expected str or bytes, not {}", type_name(recipe))));
+            };
+            let parsed = Recipe::from_json(&text).map_err(|e| PyValueError::new_err(format!("recipe: {e}")))?;
+            Rules::build(py, parsed)
+        })
+    }
+
+    /// The correlations' ids, in the order `landwatch.spark` numbers them.
+    fn _correlation_ids(&self) -> Vec<String> {
+        self.inner.correlation_ids().into_iter().map(str::to_string).collect()
+    }
+
+    /// The ids of the first-seen correlations (whose learning period starts
+    /// at the stream's first correlated event).
+    fn _first_seen(&self) -> Vec<String> {
+        self.inner.first_seen().map(|r| r.id.clone()).collect()
     }
 
     /// A scanner over these rules: one stream, with its correlation state.

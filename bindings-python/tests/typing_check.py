@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional
 import landwatch
 
 if TYPE_CHECKING:
+    import pyspark.sql
     from landwatch import EventRef, Evidence, ReadError, Rejection, RuleErrorInfo, RuleInfo, Stats, Window
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +41,11 @@ def rules_api() -> landwatch.Rules:
     rejected: List[Rejection] = loaded.rejected
     html: str = rules._repr_html_()
     present: bool = ids[0] in rules
+    recipe: str = mine.recipe()
+    digest: str = mine.digest
+    rebuilt: landwatch.Rules = landwatch.Rules.from_recipe(recipe)
+    assert landwatch.Rules.from_recipe(recipe.encode()).digest == rebuilt.digest == digest
+    print(rebuilt._correlation_ids(), rebuilt._first_seen())
     try:
         landwatch.compile("rule {", name="bad.lw")
     except landwatch.RuleError as e:
@@ -123,6 +129,19 @@ def frames(rules: landwatch.Rules) -> None:
     page: str = landwatch.detections_html(out, max_rows=10)
     registered: bool = landwatch.register_pandas() and landwatch.register_polars()
     print(len(out), len(again), len(page), registered, df.landwatch.scan(rules), df["CommandLine"].landwatch.normalize())
+
+
+def spark_api(df: "pyspark.sql.DataFrame", rules: landwatch.Rules) -> None:
+    """landwatch.spark's types; checked by mypy, not run (that needs a JVM:
+    tests/test_spark.py runs it)."""
+    import landwatch.spark as lws
+
+    found: pyspark.sql.DataFrame = lws.scan(df, rules, schema="sysmon", column_map={"row": None}, keep=["row"],
+                                            time_col="UtcTime")
+    correlated = lws.correlate(df, rules, "UtcTime", ROOT / "examples" / "zones.toml", row_col="row",
+                               schema="auto", column_map={"cmd": "CommandLine"}, max_events=8)
+    columns: List[str] = list(lws.DETECTION_COLUMNS) + list(lws.CORRELATION_COLUMNS)
+    print(found.columns, correlated.columns, columns, lws._worker_stats()["pid"])
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ mod yaml;
 pub use ast::{EventKind, Level};
 pub use compile::{RuleInfo, RuleKind, Rules, RulesBuilder, RulesSummary, REGEX_SIZE_LIMIT};
 pub use correlate::persist::StateError;
-pub use correlate::{Prepared, Zones, ZonesError};
+pub use correlate::{group_key, EventGroups, GroupOf, Prepared, Zones, ZonesError};
 pub use dsl::Origin;
 pub use error::{EventError, Position, RuleError, RuleErrors};
 pub use event::{Event, EventTime, Location, SourceId};

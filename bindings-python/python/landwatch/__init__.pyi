@@ -231,6 +231,16 @@ class Rules:
     def rejected(self) -> List[Rejection]: ...
     @property
     def sigma_loaded(self) -> int: ...
+    def recipe(self) -> str:
+        """The texts and options these rules were built from, as canonical JSON."""
+    @property
+    def digest(self) -> str:
+        """The SHA-256 of ``recipe()`` in hex: names the rule set."""
+    @staticmethod
+    def from_recipe(recipe: Union[str, bytes]) -> "Rules":
+        """The rules a recipe builds; ValueError for another version's."""
+    def _correlation_ids(self) -> List[str]: ...
+    def _first_seen(self) -> List[str]: ...
     def scanner(
         self,
         schema: Optional[_Schema] = "auto",

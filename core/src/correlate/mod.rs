@@ -17,6 +17,7 @@
 
 mod groups;
 pub(crate) mod input;
+pub(crate) mod partition;
 pub(crate) mod persist;
 pub(crate) mod plan;
 pub(crate) mod quantile;
@@ -33,6 +34,7 @@ use crate::event::{EventTime, Location, SourceId};
 use crate::scan::{Detection, ScanOptions, TimeMissing};
 use groups::{Completing, CorrState};
 pub(crate) use input::Packed;
+pub use partition::{group_key, EventGroups, GroupOf};
 pub use zones::{Zones, ZonesError};
 
 /// One event's stateless half done: what the correlating half needs.
@@ -63,6 +65,15 @@ impl Prepared {
     /// will return, now or once the event is released).
     pub fn detections(&self) -> &[Detection] {
         &self.detections
+    }
+
+    /// The event's stateless detections, taken: for a caller that only
+    /// matches (scanning stateless rules in parallel), never completing
+    /// the event. Their context is filled in, as `complete` would return
+    /// them (the time an event without one would take from the one before,
+    /// under `TimeMissing::Previous`, excepted).
+    pub fn into_detections(self) -> Vec<Detection> {
+        self.detections
     }
 
     /// Whether any correlation takes this event.

@@ -8,11 +8,14 @@
 //! not by their names. A reader cuts its input into events and hands each
 //! one's JSON text to an [`EventSink`]; what it cannot cut out (a broken
 //! array, an unreadable EVTX record) it hands over as a skip, and goes on.
-//! Rules are read from files and directories by [`load_rules`].
+//! Rules are read from files and directories by [`load_rules`], through a
+//! [`Recipe`]: the rule texts a rule set is built from, which can travel
+//! to another process and build the same rules there.
 
 #[cfg(feature = "evtx")]
 mod evtx;
 mod json;
+mod recipe;
 mod rules;
 
 use std::fmt;
@@ -23,6 +26,7 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "evtx")]
 pub use evtx::{read_evtx_buffer, read_evtx_file};
 pub use json::read_json;
+pub use recipe::{Part, Recipe, SigmaOptions, RECIPE_FORMAT};
 pub use rules::{load_rules, LoadError, LoadedRules};
 
 /// The first bytes of every `.evtx` file.

@@ -5,7 +5,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::compile::{Rules, RulesBuilder};
+use super::recipe::{Recipe, SigmaOptions};
+use crate::compile::Rules;
 use crate::error::RuleErrors;
 use crate::sigma;
 
@@ -54,52 +55,24 @@ impl std::error::Error for LoadError {}
 /// searched recursively for `*.lw`), in that order (the order detections of
 /// one event come in). Directories are read in name order. Rejected Sigma
 /// documents are reported, not fatal; any error in a rule file is.
+///
+/// The files are read into a [`Recipe`] first and the rules built from it,
+/// so that a recipe carried elsewhere builds what this built.
 pub fn load_rules(
     paths: &[impl AsRef<Path>],
     sigma_paths: &[impl AsRef<Path>],
     options: &sigma::Options,
     builtin: bool,
 ) -> Result<LoadedRules, LoadError> {
-    let mut builder = RulesBuilder::new();
-    let mut sigma_loaded = 0;
-    let mut rejected = Vec::new();
-    for p in sigma_paths {
-        let p = p.as_ref();
-        for f in collect(p, &["yml", "yaml"])? {
-            let text = std::fs::read_to_string(&f).map_err(|error| io_error(&f, error))?;
-            let mut loaded = sigma::load_with(&f.display().to_string(), &text, options);
-            sigma_loaded += loaded.rules.len() + loaded.correlations.len();
-            rejected.append(&mut loaded.rejected);
-            builder = builder.add_sigma(loaded);
-        }
-    }
-    if builtin {
-        builder = builder.add_builtin();
-    }
-    for p in paths {
-        let p = p.as_ref();
-        let files = collect(p, &["lw"])?;
-        if files.is_empty() {
-            return Err(LoadError::NoRuleFiles { path: p.display().to_string() });
-        }
-        for f in files {
-            let bytes = std::fs::read(&f).map_err(|error| io_error(&f, error))?;
-            let text = String::from_utf8(bytes).map_err(|e| {
-                let offset = e.utf8_error().valid_up_to();
-                LoadError::NotUtf8 { path: f.display().to_string(), line: line_of(e.as_bytes(), offset), offset }
-            })?;
-            builder = builder.add_source(&f.display().to_string(), &text);
-        }
-    }
-    let rules = builder.build().map_err(LoadError::Rules)?;
-    Ok(LoadedRules { rules, sigma_loaded, rejected })
+    let sigma = SigmaOptions { normalize: options.normalize, placeholders: options.placeholders.clone() };
+    Recipe::from_paths(paths, sigma_paths, sigma, builtin)?.build_with(options)
 }
 
-fn io_error(path: &Path, error: io::Error) -> LoadError {
+pub(super) fn io_error(path: &Path, error: io::Error) -> LoadError {
     LoadError::Io { path: path.display().to_string(), error }
 }
 
-fn line_of(bytes: &[u8], offset: usize) -> usize {
+pub(super) fn line_of(bytes: &[u8], offset: usize) -> usize {
     bytes[..offset.min(bytes.len())]
         .iter()
         .filter(|&&b| b == b'\n')
@@ -109,7 +82,7 @@ fn line_of(bytes: &[u8], offset: usize) -> usize {
 
 /// `path` itself when it is a file, else every file under it with one of
 /// `exts`, in name order.
-fn collect(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
+pub(super) fn collect(path: &Path, exts: &[&str]) -> Result<Vec<PathBuf>, LoadError> {
     let meta = std::fs::metadata(path).map_err(|error| io_error(path, error))?;
     if meta.is_file() {
         return Ok(vec![path.to_path_buf()]);

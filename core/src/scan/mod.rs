@@ -23,9 +23,10 @@ use serde::Serialize;
 
 use crate::compile::Rules;
 use crate::correlate::persist::{self, StateError};
+use crate::correlate::partition::{self, EventGroups};
 use crate::correlate::{Correlator, Env, Prepared, Zones};
 use crate::error::EventError;
-use crate::event::{Event, FieldPlan, SourceId};
+use crate::event::{Event, EventTime, FieldPlan, SourceId};
 use crate::schema::Schema;
 
 pub use detection::{Correlated, Detection, EventRef, Evidence, Window};
@@ -276,6 +277,28 @@ impl Scanner {
             self.stats.rejected += 1;
         }
         result
+    }
+
+    /// The correlation groups an event feeds, and its time, without
+    /// touching correlation state: for each correlation, the group key it
+    /// would be filed under (folded as keys compare), and for a chained
+    /// correlation the group its inner group's key projects to. What a
+    /// stream split by group key needs: each group correlated apart, its
+    /// events in time order, gives the whole stream's detections of that
+    /// group when the whole stream drops nothing (no `late`, `forced` or
+    /// `evicted` event; see docs/spark.md). An event without a readable
+    /// time feeds none.
+    pub fn groups_of(&mut self, event: &Event<'_>) -> Result<EventGroups, EventError> {
+        let p = self.prepare(event)?;
+        Ok(partition::groups(&self.rules, &p))
+    }
+
+    /// Where first-seen learning periods start: for a scanner given part of
+    /// a stream (one group's events), the time of the whole stream's first
+    /// correlated event, so that it learns as the whole stream's scanner
+    /// did. Call it before the first event.
+    pub fn start_stream_at(&mut self, time: EventTime) {
+        self.correlator.started = Some(time.as_nanos());
     }
 
     /// The stateful half of [`Scanner::scan`]: takes prepared events in
