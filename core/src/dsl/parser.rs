@@ -26,11 +26,7 @@ use super::{Origin, Parsed};
 use crate::ast::{Correlation, EventKind, Expr, Level, Rule, Value};
 use crate::error::{RuleError, RuleErrors};
 
-/// How deep parentheses and `not` may nest.
-pub(super) const MAX_DEPTH: usize = 64;
-
-/// Errors reported from one file before giving up on the rest.
-pub(super) const MAX_ERRORS: usize = 100;
+pub(super) use crate::limits::{MAX_CONDITION_DEPTH as MAX_DEPTH, MAX_ERRORS_PER_FILE as MAX_ERRORS};
 
 /// The two kinds of block a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
