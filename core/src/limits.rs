@@ -119,7 +119,18 @@ pub const MAX_EVENT_BYTES: usize = 64 << 20;
 pub const MAX_EVENT_DEPTH: usize = 100;
 
 /// The longest `-EncodedCommand` argument that is decoded into the
-/// `.decoded` text: [`MAX_EVENT_BYTES`], so that any argument an event can
-/// hold is decoded (a smaller bound would let padding hide a payload from
-/// the rules on the decoded text). Decoding is linear in the argument.
-pub const MAX_ENCODED_BYTES: usize = MAX_EVENT_BYTES;
+/// `.decoded` text (1 MiB); a longer one is left undecoded (its raw and
+/// normal forms are still scanned to their end). Not an evasion: Windows
+/// caps a whole command line at 32,767 UTF-16 units, so no command that
+/// runs carries an argument this long. Decoding is linear in the argument.
+pub const MAX_ENCODED_BYTES: usize = 1 << 20;
+
+/// The error for a rule source past [`MAX_SOURCE_BYTES`], if it is.
+pub(crate) fn check_source(len: usize) -> Result<(), String> {
+    if len > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "a rule source of {len} bytes: at most {MAX_SOURCE_BYTES} (limits::MAX_SOURCE_BYTES)"
+        ));
+    }
+    Ok(())
+}

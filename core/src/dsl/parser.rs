@@ -463,7 +463,10 @@ fn build_rule<'a>(
             Entry::References(v) => set(&mut references, v, at, "references")?,
             Entry::Description(v) => set(&mut description, v, at, "description")?,
             Entry::On(v) => set(&mut on, v, at, "on")?,
-            Entry::When(v) => set(&mut when, v, at, "when")?,
+            Entry::When(v) => {
+                crate::pattern::check_patterns(&v).map_err(|m| failure(at, m))?;
+                set(&mut when, v, at, "when")?
+            }
             // `entry` reads these keys only in correlations.
             Entry::Generate(_) | Entry::Correlate(_) => {}
         }

@@ -12,6 +12,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::all_values::{AllText, Skip};
 use crate::error::EventError;
+use crate::limits::{MAX_EVENT_BYTES, MAX_EVENT_DEPTH};
 
 /// A trie of dotted key paths; each path ends in a slot.
 #[derive(Debug, Clone, Default)]
@@ -278,8 +279,16 @@ pub(crate) fn extract<'de>(
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .copied();
+    if bytes.len() > MAX_EVENT_BYTES {
+        return Err(EventError::TooLarge(MAX_EVENT_BYTES));
+    }
     if first != Some(b'{') {
         return Err(classify_non_object(bytes));
+    }
+    // Before reading: whether a rule descends into every value or skips
+    // most of them, a deep event gets the same verdict.
+    if too_deep(bytes) {
+        return Err(EventError::TooDeep(MAX_EVENT_DEPTH));
     }
     // One check of the whole line is cheaper than serde_json's check of
     // each string it reads (7% of a scan). A line that fails it is read
@@ -301,6 +310,41 @@ pub(crate) fn extract<'de>(
         None => read_object(seed, &mut serde_json::Deserializer::from_slice(bytes)),
     };
     result.map(|()| gathered).map_err(|e| classify(bytes, e))
+}
+
+/// True when objects and arrays nest deeper than [`MAX_EVENT_DEPTH`]
+/// somewhere in `bytes` (brackets inside strings do not count). An event
+/// with fewer brackets than the bound cannot be that deep: one vectorized
+/// count answers for nearly every event.
+fn too_deep(bytes: &[u8]) -> bool {
+    let opening = bytes.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    if opening <= MAX_EVENT_DEPTH {
+        return false;
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_EVENT_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 fn read_object<'de, R: serde_json::de::Read<'de>>(
