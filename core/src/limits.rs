@@ -109,13 +109,14 @@ pub const MAX_ALIAS_EXPANSION: usize = 1 << 20;
 /// UTF-16 units).
 pub const MAX_EVENT_BYTES: usize = 64 << 20;
 
-/// How deep objects and arrays may nest in one event (100 levels). A deeper
-/// event is a counted rejection with the reason "nested too deep", whatever
-/// the rules read: the depth is checked before the event is read, so the
-/// verdict does not depend on whether a rule reads every value (which
-/// descends into all of them) or only a few fields (which skips the rest).
-/// Real events nest a few levels (ECS documents about 6); the reader's own
-/// recursion limit (128) is never the one reached.
+/// How deep the values of one event are read (100 levels): a value
+/// enclosed by more than this many objects and arrays is skipped unread, and
+/// the event is scanned with everything above it, whatever the rules read.
+/// Rejecting deep events instead would let one deep field hide a whole
+/// event from every rule. Skipped values are passed over by serde_json's
+/// iterative skip, which needs no stack, so no depth is a crash. Real events
+/// nest a few levels (ECS documents about 6); serde_json's own recursion
+/// limit (128) is never the one reached.
 pub const MAX_EVENT_DEPTH: usize = 100;
 
 /// The longest `-EncodedCommand` argument that is decoded into the

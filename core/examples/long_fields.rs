@@ -5,7 +5,9 @@
 //! quadratic time on. Best of ROUNDS scans (5), a fresh scanner each (no
 //! memo from an earlier round).
 //!
-//! `cargo run --release -p landwatch-benches --bin long_fields`
+//! `cargo run --release -p landwatch --example long_fields` (here rather
+//! than in benches/ so that a release build needs only the library, not the
+//! peers the comparison benches build).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
