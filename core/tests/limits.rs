@@ -212,3 +212,15 @@ fn an_event_past_the_size_bound_is_a_counted_rejection_on_every_path() {
         [(1, "event of 8 bytes".into()), (2, "too large".into()), (3, "event of 8 bytes".into())]
     );
 }
+
+#[test]
+fn placeholders_that_multiply_past_the_bound_are_a_rejection_naming_them() {
+    let values: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
+    let mut options = landwatch::sigma::Options::default();
+    options.placeholders.insert("a".into(), values.clone());
+    options.placeholders.insert("b".into(), values);
+    let text = "title: p\nid: 4f4f4f4f-0000-4000-8000-000000000000\nlogsource:\n  product: windows\ndetection:\n  s:\n    CommandLine|expand: '%a%%b%'\n  condition: s\n";
+    let loaded = landwatch::sigma::load_with("p.yml", text, &options);
+    assert!(loaded.rules.is_empty());
+    assert!(loaded.rejected[0].reason.contains("gives over 4096 values"), "{}", loaded.rejected[0]);
+}
