@@ -121,6 +121,8 @@ pub enum EventError {
     NotAnObject,
     #[error("nesting deeper than {0} levels")]
     TooDeep(usize),
+    #[error("an event larger than {0} bytes")]
+    TooLarge(usize),
 }
 
 impl EventError {
@@ -131,6 +133,7 @@ impl EventError {
             EventError::Utf8(_) => "invalid UTF-8",
             EventError::NotAnObject => "not an object",
             EventError::TooDeep(_) => "nested too deep",
+            EventError::TooLarge(_) => "too large",
         }
     }
 }

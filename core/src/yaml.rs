@@ -13,13 +13,7 @@ use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::{Marker, ScanError};
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// Most alias uses (`*name`) one YAML text may hold.
-pub const MAX_ALIAS_USES: usize = 10_000;
-
-/// Most that aliases may add to one YAML text, counted as the nodes and
-/// scalar bytes they expand to (a scalar counts 1 plus its length, a
-/// sequence or mapping 1 plus its contents).
-pub const MAX_ALIAS_EXPANSION: usize = 1 << 20;
+use crate::limits::{MAX_ALIAS_EXPANSION, MAX_ALIAS_USES};
 
 /// Loads every document of `text`, as `YamlLoader::load_from_str` does,
 /// unless its aliases expand past the bounds above: then an error at the

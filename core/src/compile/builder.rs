@@ -14,6 +14,7 @@ use crate::correlate::plan;
 use crate::ast::{Correlation, Expr, Field, FieldForm, Op, Predicate, Quantifier, Rule, Value};
 use crate::dsl::{self, Origin};
 use crate::error::{RuleError, RuleErrors};
+use crate::limits::MAX_RULES;
 use crate::event::FieldPlan;
 use crate::{builtin, normalize, schema};
 
@@ -120,6 +121,22 @@ impl RulesBuilder {
     /// Compiles everything added, or returns every error found.
     pub fn build(self) -> Result<Rules, RuleErrors> {
         let mut errors = self.errors;
+        if let Some((id, origin, line)) = self
+            .rules
+            .iter()
+            .map(|(r, o, l)| (r.id.as_str(), o, l))
+            .chain(self.correlations.iter().map(|(c, o, l)| (c.id.as_str(), o, l)))
+            .nth(MAX_RULES)
+        {
+            let total = self.rules.len() + self.correlations.len();
+            errors.push(error_at(
+                origin,
+                line,
+                id,
+                format!("{total} rules and correlations: at most {MAX_RULES} in one rule set (limits::MAX_RULES)"),
+            ));
+            return Err(RuleErrors(errors));
+        }
         let mut first_seen: HashMap<&str, &Origin> = HashMap::new();
         let ids = self
             .rules
@@ -160,7 +177,7 @@ impl RulesBuilder {
                 tables: &mut tables,
                 preds: &mut preds,
             };
-            match c.expr(&rule.when) {
+            match crate::pattern::check_patterns(&rule.when).and_then(|()| c.expr(&rule.when)) {
                 Ok(expr) => compiled.push(CompiledRule {
                     expr,
                     on: rule.on,

@@ -10,7 +10,6 @@
 
 mod atoms;
 mod builder;
-pub(crate) mod cidr;
 mod glob;
 mod regex_atoms;
 
@@ -19,14 +18,13 @@ use std::collections::HashMap;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
+pub(crate) use crate::pattern::{cidr, regex::build_regex};
+
 use crate::ast::{CmpOp, EventKind, Level};
 use crate::dsl::Origin;
 use crate::event::FieldPlan;
 
 pub use builder::RulesBuilder;
-
-/// The most bytes a compiled regex may take (the `regex` crate's size limit).
-pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// A compiled, immutable rule set. `Send + Sync`: build once, share by `Arc`
 /// between scanners and threads.
@@ -296,21 +294,6 @@ impl CPred {
             | CPred::SameAs { input, .. } => input,
         }
     }
-}
-
-/// Builds a rule regex with the size limits every regex gets, the same for
-/// the parser's check, the Sigma loader and the compiler. The error is the
-/// `regex` crate's reason, in one line.
-pub(crate) fn build_regex(re: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(re)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            let text = e.to_string();
-            let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim();
-            last.strip_prefix("error: ").unwrap_or(last).to_string()
-        })
 }
 
 /// Parses a field value as a number: decimal, or `0x` hexadecimal.

@@ -92,8 +92,7 @@ pub(crate) enum ValueSource {
     Group(u16),
 }
 
-/// The most steps a correlation may have.
-pub(crate) const MAX_STEPS: usize = 64;
+pub(crate) use crate::limits::MAX_CORRELATION_STEPS as MAX_STEPS;
 
 /// An inline step compiled as a rule of its own that reports nothing.
 pub(crate) struct InlineRule {

@@ -24,7 +24,7 @@ use std::net::IpAddr;
 
 use serde::Deserialize;
 
-use crate::compile::cidr::{parse_address, Net};
+use crate::pattern::cidr::{parse_address, Net};
 use crate::event::EventTime;
 
 /// Named network zones and business hours, given to a scanner.

@@ -377,7 +377,7 @@ fn predicate(input: &str) -> PResult<'_, Predicate> {
             let (rest, ()) = cased(rest, &field, &mut cased_at)?;
             let at = skip(rest);
             let (rest, re) = pattern(at)?;
-            if let Err(reason) = crate::compile::build_regex(&re) {
+            if let Err(reason) = crate::pattern::regex::build_regex(&re) {
                 return Err(failure(at, format!("invalid regex: {reason}")));
             }
             (rest, Op::Matches(re))
@@ -389,7 +389,7 @@ fn predicate(input: &str) -> PResult<'_, Predicate> {
                 Ok((r, _)) => paren_list(r, "network", pattern)?,
                 Err(_) => pattern(at).map(|(r, p)| (r, vec![p]))?,
             };
-            if let Some(reason) = nets.iter().find_map(|n| crate::compile::cidr::Net::parse(n).err()) {
+            if let Some(reason) = nets.iter().find_map(|n| crate::pattern::cidr::Net::parse(n).err()) {
                 return Err(failure(at, reason));
             }
             (rest, Op::Cidr(nets))

@@ -31,6 +31,9 @@ pub struct Parsed {
 /// errors. On error, parsing resumes at the next rule or correlation, and
 /// every error found is returned.
 pub fn parse(file: &str, text: &str) -> Result<Parsed, RuleErrors> {
+    if let Err(message) = crate::limits::check_source(text.len()) {
+        return Err(crate::error::RuleError::at(file, "", 0, None, message).into());
+    }
     parser::parse_file(file, text)
 }
 

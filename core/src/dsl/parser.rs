@@ -26,11 +26,7 @@ use super::{Origin, Parsed};
 use crate::ast::{Correlation, EventKind, Expr, Level, Rule, Value};
 use crate::error::{RuleError, RuleErrors};
 
-/// How deep parentheses and `not` may nest.
-pub(super) const MAX_DEPTH: usize = 64;
-
-/// Errors reported from one file before giving up on the rest.
-pub(super) const MAX_ERRORS: usize = 100;
+pub(super) use crate::limits::{MAX_CONDITION_DEPTH as MAX_DEPTH, MAX_ERRORS_PER_FILE as MAX_ERRORS};
 
 /// The two kinds of block a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -467,7 +463,10 @@ fn build_rule<'a>(
             Entry::References(v) => set(&mut references, v, at, "references")?,
             Entry::Description(v) => set(&mut description, v, at, "description")?,
             Entry::On(v) => set(&mut on, v, at, "on")?,
-            Entry::When(v) => set(&mut when, v, at, "when")?,
+            Entry::When(v) => {
+                crate::pattern::check_patterns(&v).map_err(|m| failure(at, m))?;
+                set(&mut when, v, at, "when")?
+            }
             // `entry` reads these keys only in correlations.
             Entry::Generate(_) | Entry::Correlate(_) => {}
         }

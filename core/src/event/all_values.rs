@@ -8,6 +8,8 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::limits::MAX_EVENT_DEPTH;
+
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The values of one event, a line each.
@@ -68,18 +70,25 @@ pub(crate) fn all_values(bytes: &[u8]) -> Option<String> {
     let mut all = AllText::default();
     let mut de = serde_json::Deserializer::from_slice(bytes);
     // serde_json's own recursion limit bounds the depth of hostile input.
-    AllValues(&mut all).deserialize(&mut de).ok()?;
+    AllValues(&mut all, 0).deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(all.text)
 }
 
-/// Appends every scalar below it to the text.
-pub(crate) struct AllValues<'o>(pub(crate) &'o mut AllText);
+/// Appends every scalar below it to the text, down to
+/// [`MAX_EVENT_DEPTH`]: the second field is how many arrays and objects
+/// enclose the value; a value enclosed by more is skipped unread (by
+/// serde_json's iterative skip, which has no recursion limit), so a deep
+/// event is read the same whatever the rules read.
+pub(crate) struct AllValues<'o>(pub(crate) &'o mut AllText, pub(crate) usize);
 
 impl<'de> DeserializeSeed<'de> for AllValues<'_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        if self.1 > MAX_EVENT_DEPTH {
+            return IgnoredAny::deserialize(d).map(|_| ());
+        }
         d.deserialize_any(self)
     }
 }
@@ -121,28 +130,29 @@ impl<'de> Visitor<'de> for AllValues<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(AllValues(&mut *self.0))?.is_some() {}
+        while seq.next_element_seed(AllValues(&mut *self.0, self.1 + 1))?.is_some() {}
         Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while map.next_key::<IgnoredAny>()?.is_some() {
-            map.next_value_seed(AllValues(&mut *self.0))?;
+            map.next_value_seed(AllValues(&mut *self.0, self.1 + 1))?;
         }
         Ok(())
     }
 }
 
 /// A value no rule reads: its scalars gathered into `AnyField` when that is
-/// wanted, else skipped without being read into anything.
-pub(crate) struct Skip<'o>(pub(crate) Option<&'o mut AllText>);
+/// wanted, else skipped without being read into anything. The second field
+/// is how many arrays and objects enclose it (see [`AllValues`]).
+pub(crate) struct Skip<'o>(pub(crate) Option<&'o mut AllText>, pub(crate) usize);
 
 impl<'de> DeserializeSeed<'de> for Skip<'_> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         match self.0 {
-            Some(all) => AllValues(all).deserialize(d),
+            Some(all) => AllValues(all, self.1).deserialize(d),
             None => IgnoredAny::deserialize(d).map(|_| ()),
         }
     }
@@ -152,7 +162,7 @@ impl Skip<'_> {
     /// The rest of an object, after its visitor has begun it.
     pub(crate) fn map<'de, A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         match self.0 {
-            Some(all) => AllValues(all).visit_map(map),
+            Some(all) => AllValues(all, self.1).visit_map(map),
             None => {
                 while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
                 Ok(())
@@ -163,7 +173,7 @@ impl Skip<'_> {
     /// The rest of an array, after its visitor has begun it.
     pub(crate) fn seq<'de, A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         match self.0 {
-            Some(all) => AllValues(all).visit_seq(seq),
+            Some(all) => AllValues(all, self.1).visit_seq(seq),
             None => {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(())

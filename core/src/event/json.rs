@@ -12,6 +12,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 
 use super::all_values::{AllText, Skip};
 use crate::error::EventError;
+use crate::limits::MAX_EVENT_BYTES;
 
 /// A trie of dotted key paths; each path ends in a slot.
 #[derive(Debug, Clone, Default)]
@@ -278,6 +279,9 @@ pub(crate) fn extract<'de>(
         .iter()
         .find(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
         .copied();
+    if bytes.len() > MAX_EVENT_BYTES {
+        return Err(EventError::TooLarge(MAX_EVENT_BYTES));
+    }
     if first != Some(b'{') {
         return Err(classify_non_object(bytes));
     }
@@ -292,6 +296,7 @@ pub(crate) fn extract<'de>(
     let seed = ObjectSeed {
         trie,
         node: 0,
+        depth: 0,
         out,
         pool,
         all,
@@ -327,6 +332,8 @@ fn classify(bytes: &[u8], e: serde_json::Error) -> EventError {
 struct ObjectSeed<'t, 'o, 'de> {
     trie: &'t PathTrie,
     node: u32,
+    /// How many arrays and objects enclose the object.
+    depth: usize,
     out: &'o mut Vec<Option<Raw<'de>>>,
     pool: &'o mut StringPool,
     /// Where every scalar goes too, when `AnyField` is gathered.
@@ -355,10 +362,11 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_, 'de> {
         })? {
             let all = self.all.as_deref_mut();
             match child {
-                None => map.next_value_seed(Skip(all))?,
+                None => map.next_value_seed(Skip(all, self.depth + 1))?,
                 Some(node) => map.next_value_seed(ValueSeed {
                     trie: self.trie,
                     node,
+                    depth: self.depth + 1,
                     out: self.out,
                     pool: self.pool,
                     all,
@@ -400,6 +408,8 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 struct ValueSeed<'t, 'o, 'de> {
     trie: &'t PathTrie,
     node: u32,
+    /// How many arrays and objects enclose the value.
+    depth: usize,
     out: &'o mut Vec<Option<Raw<'de>>>,
     pool: &'o mut StringPool,
     all: Option<&'o mut AllText>,
@@ -524,6 +534,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
         ObjectSeed {
             trie: self.trie,
             node: self.node,
+            depth: self.depth,
             out: self.out,
             pool: self.pool,
             all: self.all,
@@ -533,10 +544,10 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
         let Some(slot) = self.slot() else {
-            return Skip(self.all).seq(seq);
+            return Skip(self.all, self.depth).seq(seq);
         };
         let mut joined = String::new();
-        while let Some(text) = seq.next_element_seed(Element(self.all.as_deref_mut()))? {
+        while let Some(text) = seq.next_element_seed(Element(self.all.as_deref_mut(), self.depth + 1))? {
             if let Some(text) = text {
                 if !joined.is_empty() {
                     joined.push_str(", ");
@@ -551,7 +562,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_, '_, 'de> {
 
 /// An array element: its text when it is a scalar, nothing for nested
 /// values; its scalars go to `AnyField` when that is gathered.
-struct Element<'o>(Option<&'o mut AllText>);
+struct Element<'o>(Option<&'o mut AllText>, usize);
 
 impl<'de> DeserializeSeed<'de> for Element<'_> {
     type Value = Option<String>;
@@ -601,10 +612,10 @@ impl<'de> Visitor<'de> for Element<'_> {
         Ok(None)
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<String>, A::Error> {
-        Skip(self.0).map(map).map(|()| None)
+        Skip(self.0, self.1).map(map).map(|()| None)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Option<String>, A::Error> {
-        Skip(self.0).seq(seq).map(|()| None)
+        Skip(self.0, self.1).seq(seq).map(|()| None)
     }
 }
 

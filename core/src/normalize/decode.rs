@@ -12,8 +12,8 @@ const B64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
-/// Arguments larger than this (1 MiB) are not decoded.
-const MAX_ENCODED: usize = 1 << 20;
+/// Arguments larger than this are not decoded (see the limit's docs).
+use crate::limits::MAX_ENCODED_BYTES as MAX_ENCODED;
 
 /// Shorter arguments are not decoded: too little to tell text from noise.
 const MIN_ENCODED: usize = 4;

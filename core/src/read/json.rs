@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 
 use super::EventSink;
 use crate::error::EventError;
+use crate::limits::MAX_EVENT_BYTES;
 
 /// Reads one JSON input to its end, handing every event to `sink`. The
 /// shape is told from the first line that is not blank: `[` starts an
@@ -22,12 +23,17 @@ pub fn read_json(reader: impl Read, sink: &mut dyn EventSink) -> io::Result<()> 
     let mut seen_event = false;
     while !sink.stopped() {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
+        let (n, too_long) = read_line(&mut reader, &mut line)?;
         if n == 0 {
             break;
         }
         sink.progress(n as u64);
         number += 1;
+        if too_long {
+            seen_event = true;
+            sink.skip(number, "too large", &EventError::TooLarge(MAX_EVENT_BYTES));
+            continue;
+        }
         let Some(first) = line.iter().position(|b| !b.is_ascii_whitespace()) else {
             continue;
         };
@@ -47,6 +53,43 @@ pub fn read_json(reader: impl Read, sink: &mut dyn EventSink) -> io::Result<()> 
         sink.event(number, &line);
     }
     Ok(())
+}
+
+/// Reads one line (with its newline) into `line`, keeping at most
+/// [`MAX_EVENT_BYTES`] of it: a longer line is read to its end and dropped,
+/// and the answer says so. The bytes read, and whether the line was too long.
+fn read_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> io::Result<(usize, bool)> {
+    let (mut read, mut too_long) = (0usize, false);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((read, too_long));
+        }
+        let (take, done) = match memchr::memchr(b'\n', available) {
+            Some(i) => (i + 1, true),
+            None => (available.len(), false),
+        };
+        if !too_long {
+            let part = available.get(..take).unwrap_or(available);
+            // The newline does not count towards the event's size.
+            let content = line.len() + take - usize::from(done);
+            if content > MAX_EVENT_BYTES {
+                too_long = true;
+                line.clear();
+            } else {
+                line.extend_from_slice(part);
+            }
+        }
+        reader.consume(take);
+        read += take;
+        if done {
+            return Ok((read, too_long));
+        }
+    }
 }
 
 /// True when the line is the start of a JSON value that goes on past it.

@@ -2,7 +2,7 @@
 //! collecting the evidence of a match.
 
 use super::{Evidence, Hit};
-use crate::compile::cidr::parse_address;
+use crate::pattern::cidr::parse_address;
 use crate::compile::{parse_number, Anchor, CExpr, CPred, Rules};
 
 pub(crate) struct Ctx<'a> {

@@ -87,8 +87,11 @@ impl Parser<'_> {
 
     fn unary(&mut self) -> Result<Expr, String> {
         self.depth += 1;
-        if self.depth > 64 {
-            return Err("condition nested too deeply".into());
+        if self.depth > crate::limits::MAX_CONDITION_DEPTH {
+            return Err(format!(
+                "condition nested deeper than {} levels of parentheses and 'not'",
+                crate::limits::MAX_CONDITION_DEPTH
+            ));
         }
         let r = self.primary();
         self.depth -= 1;

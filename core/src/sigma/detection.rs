@@ -129,7 +129,7 @@ fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, Strin
             .collect::<Result<Vec<_>, _>>()?;
         let xs: Vec<Expr> = if special == "cidr" {
             for t in &texts {
-                crate::compile::cidr::Net::parse(t)?;
+                crate::pattern::cidr::Net::parse(t)?;
             }
             if has("all") {
                 texts.into_iter().map(|t| pred(Op::Cidr(vec![t]), false)).collect()
@@ -172,7 +172,7 @@ fn field(key: &str, v: &Yaml, placeholders: &Placeholders) -> Result<Expr, Strin
             }
             let text = ascii_perl_classes(&text);
             let re = if flags.is_empty() { text } else { format!("(?{flags}){text}") };
-            if let Err(reason) = crate::compile::build_regex(&re) {
+            if let Err(reason) = crate::pattern::regex::build_regex(&re) {
                 return Err(format!("regex not supported by the linear-time engine: {reason}"));
             }
             // Sigma regexes are case-sensitive unless they say otherwise.
@@ -272,8 +272,7 @@ fn ascii_perl_classes(re: &str) -> String {
     out
 }
 
-/// Most values one `expand` may give: the product of the placeholders' lists.
-const MAX_EXPANSIONS: usize = 4096;
+use crate::limits::MAX_PLACEHOLDER_EXPANSIONS as MAX_EXPANSIONS;
 
 /// Replaces every `%name%` in `text` by each of its values (all combinations
 /// when there are several placeholders). Text between `%` that is not a name
@@ -445,7 +444,7 @@ fn literal(
         if matches!(anchor, "equals" | "endswith") {
             re.push('$');
         }
-        crate::compile::build_regex(&re).map_err(|r| format!("wildcard pattern too large: {r}"))?;
+        crate::pattern::regex::build_regex(&re).map_err(|r| format!("wildcard pattern too large: {r}"))?;
         return Ok(pred(Op::Matches(re), cased));
     }
     let mut glob: String = pieces
@@ -556,7 +555,7 @@ mod tests {
         assert_eq!(ascii_perl_classes("(unclosed"), "(unclosed");
         let re = regex::Regex::new(&ascii_perl_classes(r"^\w+$")).unwrap();
         assert!(re.is_match("svc_01") && !re.is_match("é"));
-        assert!(crate::compile::build_regex(&ascii_perl_classes(r"-k\s\w{1,64}(?:\s?(?:-p|-s))?")).is_ok());
+        assert!(crate::pattern::regex::build_regex(&ascii_perl_classes(r"-k\s\w{1,64}(?:\s?(?:-p|-s))?")).is_ok());
     }
 
     #[test]

@@ -85,6 +85,7 @@ pub struct Options {
 /// assert_eq!(p["admins"], ["alice"]);
 /// ```
 pub fn placeholders(text: &str) -> Result<Placeholders, String> {
+    crate::limits::check_source(text.len())?;
     let docs = crate::yaml::load_from_str(text).map_err(|e| format!("line {}: {}", e.marker().line(), e.info()))?;
     let mut out = Placeholders::new();
     let Some(doc) = docs.first() else { return Ok(out) };
@@ -118,6 +119,10 @@ pub fn load_with(file: &str, text: &str, options: &Options) -> Loaded {
         rule,
         reason,
     };
+    if let Err(reason) = crate::limits::check_source(text.len()) {
+        out.rejected.push(reject(None, 1, reason));
+        return out;
+    }
     // All documents first: a correlation may name the rules after it.
     let mut docs = Vec::new();
     for (start_line, doc_text) in documents(text) {
@@ -415,6 +420,9 @@ fn convert(doc: &Yaml, options: &Options) -> Result<Rule, Failure> {
     if options.normalize {
         when = normalized_too(when, true);
     }
+    // Modifiers, placeholders and selections named more than once in the
+    // condition multiply a rule's values: the count is bounded after them.
+    crate::pattern::check_patterns(&when).map_err(|r| fail(Some("detection:"), r))?;
     if let Some(src) = source {
         when = Expr::And(vec![logsource_condition(src), when]);
     }
