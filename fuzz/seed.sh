@@ -35,10 +35,21 @@ ls "$root"/core/rules/*.lw | copy dsl_parse
 ls "$root"/core/rules/*.lw | copy scan_rules
 { find "$root/core/tests" -name '*.yml'; have_shared && find "$shared/sigma" -name '*.yml' | sort | head -n "$max"; } | copy sigma_load
 { ls "$root"/examples/*.jsonl; have_shared && find "$shared" -name '*.jsonl' | sort | head -n 20; } | lines json_event
-ls "$root"/examples/*.jsonl | copy state_restore
+# state_restore: empty state bytes, a NUL, then events (the target saves
+# halfway through them and restores).
+mkdir -p corpus/state_restore
+for f in "$root"/examples/*.jsonl; do
+    { printf '\0'; head -n 60 "$f"; } >"corpus/state_restore/seed-$(basename "$f" .jsonl)"
+done
 ls "$root"/examples/*.jsonl | lines normalize
 have_shared && find "$shared" -name '*.evtx' | sort | head -n 20 | copy evtx_buffer
 mkdir -p corpus/evtx_buffer
+# scan_reference: rule text, a NUL, then flat events.
+mkdir -p corpus/scan_reference
+for r in "$root"/core/rules/*.lw; do
+    { cat "$r"; printf '\0'; head -n 20 "$root/examples/msp-intrusion.jsonl"; } \
+        >"corpus/scan_reference/seed-$(basename "$r" .lw)"
+done
 # capi: the first byte splits rule text from events.
 mkdir -p corpus/capi
 for r in "$root"/core/rules/*.lw; do
