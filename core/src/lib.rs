@@ -83,6 +83,14 @@
 //! assert_eq!(d[0].time.unwrap().to_string(), "2026-11-03T10:07:30Z");
 //! ```
 
+// landwatch reads what attackers write; memory safety is not negotiable
+// there, and nothing in the engine needs unsafe code.
+#![forbid(unsafe_code)]
+// Input must never panic the engine: no unwrap or expect outside tests (an
+// impossible case is an error value or a documented fallback). Indexing is
+// not yet denied: docs/limits.md counts the sites left to review.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod ast;
 pub mod builtin;
 mod compile;
