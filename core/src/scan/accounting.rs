@@ -53,6 +53,12 @@ pub struct Accounting {
 }
 
 impl Accounting {
+    /// As one JSON object on one line, the keys as the fields are named.
+    pub fn to_json(&self) -> String {
+        // Numbers and string maps: serializing cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Counts one rejection under `reason`.
     pub fn reject(&mut self, reason: &str) {
         self.read += 1;
