@@ -74,6 +74,15 @@ typedef struct lw_stats {
   uint64_t groups;
   // Events waiting for the lateness to pass.
   uint64_t pending;
+  // Events a correlation would read but without a readable time, left
+  // out of correlations.
+  uint64_t no_time;
+  // Correlation groups evicted to stay within the state caps.
+  uint64_t evicted;
+  // Events released before the lateness passed (too many waiting).
+  uint64_t forced;
+  // Of the detections, correlated ones.
+  uint64_t correlated;
 } lw_stats;
 
 #ifdef __cplusplus
@@ -312,10 +321,26 @@ enum lw_status lw_scanner_flush(struct lw_scanner *s,
                                 struct lw_error **err);
 
 // The scanner's counters into `*out` (zeros for a NULL scanner).
+// `read == scanned + rejected`.
 //
 // # Safety
 // `s` is NULL or a live scanner; `out` is NULL or points to an lw_stats.
 void lw_scanner_stats(const struct lw_scanner *s, struct lw_stats *out);
+
+// Every event accounted for, as one JSON object with the keys
+// `landwatch scan --stats json` prints: read, scanned, rejected,
+// rejected_by_reason (reason -> count), late, no_time, evicted, forced,
+// detections, correlated, detections_by_rule (rule id -> count),
+// detections_by_level. Written as `snprintf` does: at most `cap - 1`
+// bytes and a NUL into `buf` (nothing when `cap` is 0 or `buf` NULL);
+// returns the text's length without the NUL, so a return `>= cap` means
+// call again with a buffer of return + 1 bytes. 0 for a NULL or broken
+// scanner.
+//
+// # Safety
+// `s` is NULL or a live scanner not used by another thread; `buf` is NULL
+// or points to `cap` writable bytes.
+size_t lw_scanner_stats_json(const struct lw_scanner *s, char *buf, size_t cap);
 
 // The scanner's correlation state as bytes, for `lw_scanner_restore`.
 // `*buf` (`*len` bytes) is the caller's, freed with `lw_buffer_free(buf,

@@ -39,6 +39,15 @@ pub struct lw_stats {
     pub groups: u64,
     /// Events waiting for the lateness to pass.
     pub pending: u64,
+    /// Events a correlation would read but without a readable time, left
+    /// out of correlations.
+    pub no_time: u64,
+    /// Correlation groups evicted to stay within the state caps.
+    pub evicted: u64,
+    /// Events released before the lateness passed (too many waiting).
+    pub forced: u64,
+    /// Of the detections, correlated ones.
+    pub correlated: u64,
 }
 
 /// Called once per detection; return non-zero to stop giving the rest of
@@ -206,6 +215,7 @@ pub unsafe extern "C" fn lw_scanner_flush(s: *mut lw_scanner, cb: lw_on_detectio
 }
 
 /// The scanner's counters into `*out` (zeros for a NULL scanner).
+/// `read == scanned + rejected`.
 ///
 /// # Safety
 /// `s` is NULL or a live scanner; `out` is NULL or points to an lw_stats.
@@ -213,19 +223,53 @@ pub unsafe extern "C" fn lw_scanner_flush(s: *mut lw_scanner, cb: lw_on_detectio
 pub unsafe extern "C" fn lw_scanner_stats(s: *const lw_scanner, out: *mut lw_stats) {
     // SAFETY: the caller's contract.
     let Some(out) = (unsafe { out.as_mut() }) else { return };
-    let stats = unsafe { s.as_ref() }.and_then(|s| s.inner.as_ref()).map(|s| s.stats());
+    let stats = unsafe { s.as_ref() }.and_then(|s| s.inner.as_ref()).map(|s| (s.stats(), s.accounting()));
     *out = match stats {
-        Some(st) => lw_stats {
-            read: st.events,
-            scanned: st.events.saturating_sub(st.rejected),
-            rejected: st.rejected,
+        Some((st, a)) => lw_stats {
+            read: a.read,
+            scanned: a.scanned,
+            rejected: a.rejected,
             late: st.late,
             detections: st.detections,
             groups: st.groups,
             pending: st.pending,
+            no_time: a.no_time,
+            evicted: a.evicted,
+            forced: a.forced,
+            correlated: a.correlated,
         },
         None => lw_stats::default(),
     };
+}
+
+/// Every event accounted for, as one JSON object with the keys
+/// `landwatch scan --stats json` prints: read, scanned, rejected,
+/// rejected_by_reason (reason -> count), late, no_time, evicted, forced,
+/// detections, correlated, detections_by_rule (rule id -> count),
+/// detections_by_level. Written as `snprintf` does: at most `cap - 1`
+/// bytes and a NUL into `buf` (nothing when `cap` is 0 or `buf` NULL);
+/// returns the text's length without the NUL, so a return `>= cap` means
+/// call again with a buffer of return + 1 bytes. 0 for a NULL or broken
+/// scanner.
+///
+/// # Safety
+/// `s` is NULL or a live scanner not used by another thread; `buf` is NULL
+/// or points to `cap` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn lw_scanner_stats_json(s: *const lw_scanner, buf: *mut c_char, cap: usize) -> usize {
+    // SAFETY: the caller's contract.
+    let Some(scanner) = (unsafe { s.as_ref() }).and_then(|s| s.inner.as_ref()) else { return 0 };
+    let text = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scanner.accounting().to_json()));
+    let Ok(text) = text else { return 0 };
+    if !buf.is_null() && cap > 0 {
+        let n = text.len().min(cap - 1);
+        // SAFETY: buf has cap >= n + 1 writable bytes; text has n.
+        unsafe {
+            std::ptr::copy_nonoverlapping(text.as_ptr().cast::<c_char>(), buf, n);
+            *buf.add(n) = 0;
+        }
+    }
+    text.len()
 }
 
 /// The scanner's correlation state as bytes, for `lw_scanner_restore`.
@@ -350,6 +394,18 @@ mod tests {
         assert_eq!(stats.read, text.lines().count() as u64 + 1);
         assert_eq!(stats.rejected, 1);
         assert_eq!(stats.detections, found.len() as u64);
+        assert_eq!(stats.read, stats.scanned + stats.rejected);
+        let need = unsafe { lw_scanner_stats_json(s, ptr::null_mut(), 0) };
+        let mut text = vec![0 as c_char; need + 1];
+        assert_eq!(unsafe { lw_scanner_stats_json(s, text.as_mut_ptr(), text.len()) }, need);
+        let json = unsafe { std::ffi::CStr::from_ptr(text.as_ptr()) }.to_str().unwrap();
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(v["read"], stats.read);
+        assert_eq!(v["rejected_by_reason"]["malformed JSON"], 1);
+        assert_eq!(v["detections_by_rule"]["lotl.certutil_download"], 1);
+        let mut short = [1 as c_char; 8];
+        assert_eq!(unsafe { lw_scanner_stats_json(s, short.as_mut_ptr(), short.len()) }, need);
+        assert_eq!(short[7], 0);
         let (mut buf, mut len) = (ptr::null_mut(), 0);
         assert_eq!(unsafe { lw_scanner_save(s, &mut buf, &mut len, ptr::null_mut()) }, lw_status::LW_OK);
         let mut again = ptr::null_mut();

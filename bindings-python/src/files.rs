@@ -217,7 +217,7 @@ impl Progress {
                             }
                         }
                         Item::Skip { line, reason, message } => {
-                            scanner.reject_unreadable();
+                            scanner.reject_because(reason);
                             self.error(line, reason, message);
                         }
                     }

@@ -257,18 +257,34 @@ impl Scanner {
         })
     }
 
-    /// The scanner's counters: events, rejected, detections, evaluations,
-    /// no_time, late, no_value, expired, evicted, forced, and the groups,
+    /// The scanner's counters, under the names `landwatch scan --stats
+    /// json` uses: read, scanned, rejected, rejected_by_reason (a dict),
+    /// late, no_time, evicted, forced, detections, correlated,
+    /// detections_by_rule and detections_by_level (dicts); and as before
+    /// events (= read), evaluations, no_value, expired, and the groups,
     /// state_bytes and pending held now.
     fn stats<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyDict>> {
         let py = slf.py();
         guard(|| {
-            let stats = lock(slf)?.inner.stats();
+            let (stats, accounting) = {
+                let this = lock(slf)?;
+                (this.inner.stats(), this.inner.accounting())
+            };
             let d = PyDict::new(py);
-            let value = serde_json::to_value(stats).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
-            if let serde_json::Value::Object(map) = value {
+            let to_json = |v: serde_json::Result<serde_json::Value>| v.map_err(|e| PyRuntimeError::new_err(e.to_string()));
+            for value in [to_json(serde_json::to_value(stats))?, to_json(serde_json::to_value(accounting))?] {
+                let serde_json::Value::Object(map) = value else { continue };
                 for (k, v) in map {
-                    d.set_item(k, v.as_u64())?;
+                    match v {
+                        serde_json::Value::Object(counts) => {
+                            let inner = PyDict::new(py);
+                            for (name, n) in counts {
+                                inner.set_item(name, n.as_u64())?;
+                            }
+                            d.set_item(k, inner)?;
+                        }
+                        v => d.set_item(k, v.as_u64())?,
+                    }
                 }
             }
             Ok(d)

@@ -86,6 +86,16 @@ def test_bad_lines_are_counted_not_raised(builtin: landwatch.Rules, tmp_path: Pa
     assert it.errors[0]["reason"] == "malformed JSON" and it.errors[0]["file"] == str(path)
     stats = scanner.stats()
     assert (stats["events"], stats["rejected"]) == (5, 3)
+    # Every event accounted for, under the names `landwatch scan --stats
+    # json` prints.
+    assert (stats["read"], stats["scanned"]) == (5, 2)
+    assert stats["read"] == stats["scanned"] + stats["rejected"]
+    assert stats["rejected_by_reason"] == {"malformed JSON": 1, "not an object": 1, "invalid UTF-8": 1}
+    assert stats["detections_by_rule"] == {"lotl.certutil_download": 2}
+    assert stats["detections_by_level"] == {"high": 2}
+    assert (stats["detections"], stats["correlated"]) == (2, 0)
+    for key in ("late", "no_time", "evicted", "forced"):
+        assert stats[key] == 0
 
 
 def test_a_broken_array_is_one_rejection(builtin: landwatch.Rules, tmp_path: Path) -> None:
@@ -96,6 +106,8 @@ def test_a_broken_array_is_one_rejection(builtin: landwatch.Rules, tmp_path: Pat
     assert list(it) == []
     assert it.error_count == 1
     assert scanner.stats()["rejected"] == 1
+    assert scanner.stats()["rejected_by_reason"] == {"malformed JSON": 1}
+    assert scanner.stats()["read"] == 1
 
 
 def test_file_errors(builtin: landwatch.Rules, tmp_path: Path) -> None:

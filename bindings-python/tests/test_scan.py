@@ -136,6 +136,10 @@ def test_malformed_events_raise_and_are_counted(builtin: landwatch.Rules) -> Non
     # The scanner goes on.
     assert len(scanner.scan(CERTUTIL)) == 1
     assert scanner.stats()["events"] == len(bad) + 1
+    stats = scanner.stats()
+    assert stats["read"] == stats["scanned"] + stats["rejected"] == len(bad) + 1
+    assert sum(stats["rejected_by_reason"].values()) == len(bad)
+    assert stats["detections_by_rule"] == {"lotl.certutil_download": 1}
 
 
 def test_wrong_types_name_the_argument(builtin: landwatch.Rules) -> None:

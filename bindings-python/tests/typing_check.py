@@ -105,7 +105,9 @@ def scanner_api(rules: landwatch.Rules) -> None:
         landwatch.Scanner.restore(rules, b"junk")
     except landwatch.StateError as e:
         print(e)
-    print(len(flushed), stats["events"], len(same))
+    by_reason: Dict[str, int] = stats["rejected_by_reason"]
+    by_rule: Dict[str, int] = stats["detections_by_rule"]
+    print(len(flushed), stats["events"], stats["read"] - stats["scanned"], len(same), by_reason, by_rule)
 
 
 def functions() -> None:

@@ -89,6 +89,13 @@ struct ScanArgs {
     /// rules are still fed in input order.
     #[arg(long)]
     unordered: bool,
+    /// The run's figures on standard error at the end: a summary line for
+    /// people (text), or one JSON object on one line (json: read, scanned,
+    /// rejected, rejected_by_reason, late, no_time, evicted, forced,
+    /// detections, correlated, detections_by_rule, detections_by_level,
+    /// seconds), in place of the summary.
+    #[arg(long, value_enum, default_value_t = StatsFormat::Text)]
+    stats: StatsFormat,
     /// Input files or directories (every .evtx, .json, .jsonl and .ndjson
     /// file under them); `-` or nothing reads standard input.
     files: Vec<String>,
@@ -99,6 +106,12 @@ pub(crate) enum Format {
     Table,
     Jsonl,
     Csv,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum StatsFormat {
+    Text,
+    Json,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,7 +271,7 @@ fn scan(args: ScanArgs) -> ExitCode {
         }
     };
     out.finish();
-    summary.print(started.elapsed(), &stats);
+    summary.print(started.elapsed(), &stats, args.stats);
     ExitCode::SUCCESS
 }
 

@@ -71,8 +71,9 @@ struct Done {
     spare: Option<Batch>,
 }
 
-/// Emptied batches kept for reuse.
+/// Emptied batches kept for reuse, and the largest buffer kept.
 const SPARES: usize = 16;
+const SPARE_BYTES: usize = 4 * BATCH_BYTES;
 
 pub struct Pool {
     /// The reading thread's own scanner: it correlates every prepared event,
@@ -191,7 +192,9 @@ impl Pool {
     fn take(&mut self, mut d: Done, out: &mut Printer, summary: &mut Summary) {
         self.received += u64::from(d.seq.is_some());
         if let Some(spare) = d.spare.take() {
-            if self.spares.len() < SPARES {
+            // A batch grown by a huge event is not kept: spares holding
+            // 16 MB each made peak memory grow with the count of huge lines.
+            if self.spares.len() < SPARES && spare.data.capacity() <= SPARE_BYTES {
                 self.spares.push(spare);
             }
         }

@@ -116,7 +116,7 @@ pub use dsl::Origin;
 pub use error::{EventError, Position, RuleError, RuleErrors};
 pub use event::{Event, EventTime, Location, SourceId};
 pub use scan::{
-    parse_duration, Correlated, Detection, EventRef, Evidence, ScanOptions, ScanStats, Scanner, TimeMissing,
+    parse_duration, Accounting, Correlated, Detection, EventRef, Evidence, ScanOptions, ScanStats, Scanner, TimeMissing,
     Window,
 };
 pub use schema::Schema;

@@ -83,6 +83,24 @@ int main(int argc, char **argv) {
     lw_scanner_stats(scanner, &stats);
     CHECK(stats.read == 334 && stats.rejected == 3 && stats.scanned == 331);
     CHECK(stats.detections == 35);
+    CHECK(stats.correlated == 1 && stats.no_time == 0 && stats.evicted == 0 && stats.forced == 0);
+
+    /* the same figures as JSON, with the counts by reason and by rule */
+    size_t need = lw_scanner_stats_json(scanner, NULL, 0);
+    CHECK(need > 0);
+    char *json = malloc(need + 1);
+    CHECK(json != NULL);
+    CHECK(lw_scanner_stats_json(scanner, json, need + 1) == need);
+    CHECK(strlen(json) == need);
+    CHECK(strstr(json, "\"read\":334,\"scanned\":331,\"rejected\":3,") == json + 1);
+    CHECK(strstr(json, "\"rejected_by_reason\":{\"invalid UTF-8\":1,\"malformed JSON\":1,\"not an object\":1}") != NULL);
+    CHECK(strstr(json, "\"lotl.certutil_download\":1") != NULL);
+    CHECK(strstr(json, "\"correlated\":1") != NULL);
+    char small[4] = {'x', 'x', 'x', 'x'};
+    CHECK(lw_scanner_stats_json(scanner, small, sizeof small) == need);
+    CHECK(small[3] == 0 && memcmp(small, json, 3) == 0);
+    CHECK(lw_scanner_stats_json(NULL, small, sizeof small) == 0);
+    free(json);
 
     /* save, restore, and the restored scanner goes on */
     uint8_t *buf = NULL;

@@ -82,6 +82,12 @@ class ReadError(TypedDict):
     message: str
 
 class Stats(TypedDict):
+    read: int
+    scanned: int
+    rejected_by_reason: Dict[str, int]
+    correlated: int
+    detections_by_rule: Dict[str, int]
+    detections_by_level: Dict[str, int]
     events: int
     rejected: int
     detections: int

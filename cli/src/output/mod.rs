@@ -10,9 +10,9 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::ProgressBar;
-use landwatch::{Detection, EventError, Level, Rules, ScanStats};
+use landwatch::{Accounting, Detection, EventError, Level, Rules, ScanStats};
 
-use crate::Format;
+use crate::{Format, StatsFormat};
 
 /// Bad lines reported one by one before only counting.
 const MAX_REPORTED_REJECTIONS: u64 = 100;
@@ -46,6 +46,12 @@ impl Printer {
 
     pub fn detection(&mut self, d: &Detection, summary: &mut Summary) {
         *summary.by_level.entry(d.level).or_default() += 1;
+        match summary.by_rule.get_mut(d.rule.as_str()) {
+            Some(n) => *n += 1,
+            None => {
+                summary.by_rule.insert(d.rule.clone(), 1);
+            }
+        }
         if d.correlation.is_some() {
             summary.correlated += 1;
         }
@@ -115,11 +121,16 @@ fn details(d: &Detection) -> String {
     parts.join("; ")
 }
 
+/// The run's figures, counted on the reading thread whatever the thread
+/// count: every event the readers cut out (`events`), every rejection,
+/// whether the reader or a scanner made it, under its reason, and every
+/// detection printed.
 #[derive(Default)]
 pub struct Summary {
     pub events: u64,
     pub rejected: BTreeMap<&'static str, u64>,
     pub by_level: BTreeMap<Level, u64>,
+    pub by_rule: BTreeMap<String, u64>,
     pub correlated: u64,
     reported: u64,
     /// The progress bar that messages must not tear, when one is drawn.
@@ -148,9 +159,41 @@ impl Summary {
         }
     }
 
-    /// The run's figures on standard error; `stats` are the correlating
-    /// scanner's.
-    pub fn print(&self, elapsed: Duration, stats: &ScanStats) {
+    /// Every event accounted for, in the shape the bindings report;
+    /// `stats` are the correlating scanner's.
+    pub fn accounting(&self, stats: &ScanStats) -> Accounting {
+        let rejected: u64 = self.rejected.values().sum();
+        let mut a = Accounting {
+            read: self.events,
+            scanned: self.events.saturating_sub(rejected),
+            rejected,
+            rejected_by_reason: self.rejected.iter().map(|(r, n)| (r.to_string(), *n)).collect(),
+            detections: self.by_level.values().sum(),
+            correlated: self.correlated,
+            detections_by_rule: self.by_rule.clone(),
+            detections_by_level: self.by_level.iter().map(|(l, n)| (l.as_str().to_string(), *n)).collect(),
+            ..Accounting::default()
+        };
+        a.correlation(stats);
+        a
+    }
+
+    /// The run's figures on standard error: a line or two for people, or
+    /// one JSON object on one line (the accounting, plus `seconds`).
+    pub fn print(&self, elapsed: Duration, stats: &ScanStats, format: StatsFormat) {
+        match format {
+            StatsFormat::Text => self.print_text(elapsed, stats),
+            StatsFormat::Json => {
+                let mut value = serde_json::to_value(self.accounting(stats)).unwrap_or_default();
+                if let serde_json::Value::Object(map) = &mut value {
+                    map.insert("seconds".into(), serde_json::json!(elapsed.as_secs_f64()));
+                }
+                eprintln!("{value}");
+            }
+        }
+    }
+
+    fn print_text(&self, elapsed: Duration, stats: &ScanStats) {
         let rejected: u64 = self.rejected.values().sum();
         let detections: u64 = self.by_level.values().sum();
         let secs = elapsed.as_secs_f64();

@@ -9,6 +9,7 @@
 //! matching spreads over threads while one scanner correlates in stream
 //! order. All per-stream state lives here; [`Rules`] stays immutable.
 
+mod accounting;
 mod detection;
 mod detection_json;
 mod eval;
@@ -29,6 +30,7 @@ use crate::error::EventError;
 use crate::event::{Event, EventTime, FieldPlan, SourceId};
 use crate::schema::Schema;
 
+pub use accounting::{Accounting, UNREADABLE};
 pub use detection::{Correlated, Detection, EventRef, Evidence, Window};
 pub(crate) use prepare::Hit;
 
@@ -171,6 +173,9 @@ pub struct Scanner {
     options: ScanOptions,
     zones: Option<Arc<Zones>>,
     stats: ScanStats,
+    /// Rejections by reason and detections by rule and level, since the
+    /// scanner was made or restored.
+    tally: Accounting,
     state: prepare::State,
     correlator: Correlator,
 }
@@ -194,6 +199,7 @@ impl Scanner {
             options,
             zones: None,
             stats: ScanStats::default(),
+            tally: Accounting::default(),
         }
     }
 
@@ -235,6 +241,25 @@ impl Scanner {
         }
     }
 
+    /// Every event accounted for: read, scanned and rejected (by reason),
+    /// what correlations left out (`late`, `no_time`, `evicted`, `forced`),
+    /// and the detections by rule and by level. `read` is
+    /// [`ScanStats::events`]; `read == scanned + rejected` holds. After
+    /// [`Scanner::restore_state`] the totals go on from the saved ones, the
+    /// by-reason, by-rule and by-level counts from zero.
+    pub fn accounting(&self) -> Accounting {
+        let s = self.stats();
+        let mut a = Accounting {
+            read: s.events,
+            scanned: s.events.saturating_sub(s.rejected),
+            rejected: s.rejected,
+            detections: s.detections,
+            ..self.tally.clone()
+        };
+        a.correlation(&s);
+        a
+    }
+
     /// Scans one JSON object.
     pub fn scan_json(&mut self, bytes: &[u8]) -> Result<Vec<Detection>, EventError> {
         self.scan(&Event::json(bytes))
@@ -255,8 +280,15 @@ impl Scanner {
     /// as [`Scanner::scan`] counts a malformed one, so that positions and
     /// figures still line up with the input.
     pub fn reject_unreadable(&mut self) {
+        self.reject_because(UNREADABLE);
+    }
+
+    /// As [`Scanner::reject_unreadable`], counted under `reason` (a short,
+    /// stable name such as [`EventError::reason`] gives).
+    pub fn reject_because(&mut self, reason: &str) {
         self.stats.events += 1;
         self.stats.rejected += 1;
+        self.tally.reject(reason);
     }
 
     /// The stateless half of [`Scanner::scan`]: matches the event and reads
@@ -273,8 +305,9 @@ impl Scanner {
         let result = prepare::prepare(&self.rules, &self.plan, &self.options, &mut self.state, event, position, &mut counts);
         self.stats.evaluations += counts.evaluations;
         self.stats.no_value += counts.no_value;
-        if result.is_err() {
+        if let Err(e) = &result {
             self.stats.rejected += 1;
+            self.tally.reject(e.reason());
         }
         result
     }
@@ -317,6 +350,9 @@ impl Scanner {
         };
         f(&mut self.correlator, &env, &mut out);
         self.stats.detections += out.len() as u64;
+        for d in &out {
+            self.tally.detection(d);
+        }
         out
     }
 
@@ -368,6 +404,7 @@ impl Scanner {
             no_value: c.no_value,
             ..ScanStats::default()
         };
+        self.tally = Accounting::default();
         Ok(())
     }
 }
