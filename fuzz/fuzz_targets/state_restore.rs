@@ -40,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(restored.save_state(), saved, "save -> restore -> save changed the bytes");
 
-    let mut rest = |scanner: &mut Scanner| -> Vec<String> {
+    let rest = |scanner: &mut Scanner| -> Vec<String> {
         let mut out = Vec::new();
         for line in after {
             if let Ok(found) = scanner.scan_json(line) {
